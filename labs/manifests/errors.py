@@ -1,0 +1,50 @@
+"""Problems found in manifests: each names file, document, line and field path, and what is expected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+__all__ = ["Problem", "ManifestError"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one field of one document."""
+
+    message: str
+    """A full sentence: what is wrong with the value (shown with !r) and what is expected."""
+    file: str | None = None
+    document: int | None = None
+    """0-based index of the document within its file."""
+    line: int | None = None
+    """1-based line of the offending field (or of the document when the field is missing)."""
+    path: str = ""
+    """Field path such as `spec.ingress[0].toPorts[0].ports[0].port`."""
+    kind: str | None = None
+    name: str | None = None
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = self.file or "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+        what = []
+        if self.document is not None:
+            what.append(f"document {self.document}")
+        if self.kind:
+            what.append(f"{self.kind} {self.name}" if self.name else self.kind)
+        head = f"{where}: " + (f"({', '.join(what)}) " if what else "")
+        field = f"{self.path}: " if self.path else ""
+        return f"{head}{field}{self.message}"
+
+
+class ManifestError(ValueError):
+    """The input is not valid; nothing was applied. `problems` lists every problem found."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        lines = [f"{count} problem{'s' if count != 1 else ''} found; nothing was applied:"]
+        lines += [f"  {p}" for p in self.problems]
+        super().__init__("\n".join(lines))

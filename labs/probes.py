@@ -1,0 +1,117 @@
+"""Probes: what traffic to try (a Probe), and what happened (a ProbeResult).
+
+Both backends take the same Probe and return the same ProbeResult, so expected-versus-observed
+tables, checks and plots are written once. Expectations (`expect:` in scenario files) stay data.
+
+Target forms (scenario `to:`): `ns/pod`, `svc:ns/name`, `fqdn:name`, `ip:1.2.3.4`, `entity:host`.
+A DNS lookup probe has no target, only `dns: name`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from labs.outcomes import Outcome
+
+__all__ = ["Target", "HttpRequest", "Probe", "ProbeResult", "parse_target", "PROTOCOLS"]
+
+TargetKind = Literal["pod", "svc", "fqdn", "ip", "entity"]
+PROTOCOLS = ("TCP", "UDP", "SCTP", "ICMP")
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: TargetKind
+    value: str
+    """`ns/name` for pod and svc, the name for fqdn, the address for ip, the entity name for entity."""
+
+    @property
+    def namespace(self) -> str | None:
+        return self.value.split("/", 1)[0] if self.kind in ("pod", "svc") else None
+
+    @property
+    def name(self) -> str:
+        return self.value.split("/", 1)[1] if self.kind in ("pod", "svc") else self.value
+
+    def __str__(self) -> str:
+        return self.value if self.kind == "pod" else f"{self.kind}:{self.value}"
+
+
+def parse_target(text: str) -> Target:
+    """Parse a `to:` value; raises ValueError naming the accepted forms."""
+    raw = str(text).strip()
+    kind, sep, rest = raw.partition(":")
+    if sep and kind in ("svc", "fqdn", "ip", "entity"):
+        value = rest.strip()
+        if kind == "fqdn":
+            value = value.lower().rstrip(".")
+        if not value or (kind == "svc" and value.count("/") != 1):
+            raise ValueError(f"target {raw!r} is incomplete; expected {_FORMS}")
+        return Target(kind, value)  # type: ignore[arg-type]
+    if raw.count("/") == 1 and all(raw.split("/")):
+        return Target("pod", raw)
+    raise ValueError(f"target {raw!r} is not understood; expected {_FORMS}")
+
+
+_FORMS = "ns/pod, svc:ns/name, fqdn:name, ip:ADDRESS or entity:NAME"
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str = "GET"
+    path: str = "/"
+    headers: tuple[tuple[str, str], ...] = ()
+    host: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One attempt: from a pod (`ns/pod`) to a target on a port, optionally as HTTP, or a DNS lookup."""
+
+    source: str
+    target: Target | None = None
+    port: int | str | None = None
+    """A number, or a named port of the destination pod; None for ICMP and DNS probes."""
+    protocol: str = "TCP"
+    http: HttpRequest | None = None
+    dns: str | None = None
+    """Name to look up through kube-dns (a DNS probe) when target is None."""
+
+    @property
+    def source_namespace(self) -> str:
+        return self.source.split("/", 1)[0]
+
+    @property
+    def source_pod(self) -> str:
+        return self.source.split("/", 1)[1]
+
+    def describe(self) -> str:
+        """Short human form, e.g. `frontend/client -> backend/api:8080/TCP GET /api`."""
+        if self.dns is not None and self.target is None:
+            return f"{self.source} -> dns {self.dns}"
+        text = f"{self.source} -> {self.target}"
+        if self.protocol == "ICMP":
+            return text + " (ICMP echo)"
+        text += f":{self.port}/{self.protocol}"
+        if self.http:
+            text += f" {self.http}"
+        return text
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """What happened: the outcome word, why, and the Hubble-format flows the attempt produced."""
+
+    probe: Probe
+    outcome: Outcome
+    reason: str
+    flows: tuple[dict[str, Any], ...] = ()
+    """GetFlowsResponse dicts as `hubble observe -o jsonpb` prints them (parse with labs.flows)."""
+    verdict: Any = None
+    """The policy engine's Verdict when the backend can compute one (always on the simulator)."""
+    detail: dict[str, Any] = field(default_factory=dict)
+    """Backend specifics: exit code, HTTP status, command output, resolved IPs."""
