@@ -10,6 +10,6 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from labs.outcomes import Outcome  # noqa: E402
+from labs.outcomes import Outcome
 
 __all__ = ["Outcome", "__version__"]
