@@ -90,6 +90,8 @@ class Service:
     """None for a Service without selector (its backends come from EndpointSlices)."""
     type: str = "ClusterIP"
     cluster_ip: str | None = None
+    labels: Mapping[str, str] = field(default_factory=lambda: frozen_map({}))
+    """The Service's own labels (toServices k8sServiceSelector selects on them)."""
     source: SourceRef = SourceRef()
 
     @property
