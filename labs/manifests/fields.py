@@ -1,0 +1,152 @@
+"""Strict, typed reading of one document's fields, collecting located problems instead of raising.
+
+`Field` wraps one value with its path; its `mapping`/`string`/`integer`/`items` accessors check the
+type, report a `Problem` naming the path and line when it is wrong, and return None so that parsing
+can continue and find every problem in one pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from labs.manifests.errors import Problem
+from labs.manifests.yaml_lines import FieldPath, LineMap, format_path
+
+__all__ = ["DocContext", "Field", "type_name"]
+
+
+def type_name(value: Any) -> str:
+    """How YAML calls the type of a value, for messages ("a string", "a list")."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "a number"
+    if isinstance(value, float):
+        return "a decimal number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+@dataclass
+class DocContext:
+    """Where a document came from and the problems found in it so far."""
+
+    file: str
+    document: int
+    lines: LineMap
+    kind: str | None = None
+    name: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    def line(self, path: FieldPath) -> int:
+        return self.lines.line(path)
+
+    def problem(self, path: FieldPath, message: str) -> None:
+        self.problems.append(Problem(message=message, file=self.file, document=self.document,
+                                     line=self.line(path), path=format_path(path), kind=self.kind,
+                                     name=self.name))
+
+
+@dataclass
+class Field:
+    """One value of a document with its path; accessors check types and report problems."""
+
+    ctx: DocContext
+    value: Any
+    path: FieldPath = ()
+
+    @property
+    def where(self) -> str:
+        return format_path(self.path)
+
+    @property
+    def line(self) -> int:
+        return self.ctx.line(self.path)
+
+    def child(self, key: str | int, value: Any) -> Field:
+        return Field(self.ctx, value, (*self.path, key))
+
+    def problem(self, message: str) -> None:
+        self.ctx.problem(self.path, message)
+
+    def _wrong(self, expected: str) -> None:
+        self.problem(f"Expected {expected} here, found {type_name(self.value)} {self.value!r}.")
+
+    def mapping(self, allowed: Iterable[str], *, what: str = "", hints: dict[str, str] | None = None,
+                ) -> dict[str, Field] | None:
+        """The children of a mapping; unknown keys are problems (with a hint when one is known)."""
+        if not isinstance(self.value, dict):
+            self._wrong("a mapping")
+            return None
+        allowed = tuple(allowed)
+        children: dict[str, Field] = {}
+        for key, value in self.value.items():
+            child = self.child(str(key), value)
+            if key in allowed:
+                children[str(key)] = child
+            elif hints and key in hints:
+                child.problem(hints[key])
+            else:
+                close = [a for a in allowed if a.lower() == str(key).lower()]
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                known = ", ".join(allowed) if allowed else "nothing"
+                child.problem(f"Unknown field {key!r}{' in ' + what if what else ''}.{hint} "
+                              f"Allowed fields here: {known}.")
+        return children
+
+    def items(self, *, max_items: int | None = None) -> list[Field] | None:
+        if not isinstance(self.value, list):
+            self._wrong("a list")
+            return None
+        if max_items is not None and len(self.value) > max_items:
+            self.problem(f"This list has {len(self.value)} entries; at most {max_items} are allowed.")
+        return [self.child(i, v) for i, v in enumerate(self.value)]
+
+    def string(self, *, allow_empty: bool = True) -> str | None:
+        if not isinstance(self.value, str):
+            self._wrong("a string")
+            return None
+        if not allow_empty and not self.value:
+            self.problem("This must not be empty.")
+            return None
+        return self.value
+
+    def integer(self, *, low: int | None = None, high: int | None = None) -> int | None:
+        if isinstance(self.value, bool) or not isinstance(self.value, int):
+            self._wrong("a whole number")
+            return None
+        if (low is not None and self.value < low) or (high is not None and self.value > high):
+            self.problem(f"{self.value!r} is out of range; expected a number from {low} to {high}.")
+            return None
+        return self.value
+
+    def boolean(self) -> bool | None:
+        if not isinstance(self.value, bool):
+            self._wrong("true or false")
+            return None
+        return self.value
+
+    def string_map(self) -> dict[str, str] | None:
+        """A mapping of strings to strings (labels, matchLabels)."""
+        if not isinstance(self.value, dict):
+            self._wrong("a mapping of strings")
+            return None
+        result: dict[str, str] = {}
+        for key, value in self.value.items():
+            child = self.child(str(key), value)
+            if not isinstance(key, str):
+                child.problem(f"The key {key!r} must be a string; quote it.")
+            elif not isinstance(value, str):
+                child.problem(f"The value of {key!r} must be a string, found {type_name(value)} {value!r}; "
+                              "quote it (for example \"true\" or \"8080\").")
+            else:
+                result[key] = value
+        return result
