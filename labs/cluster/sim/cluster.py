@@ -1,0 +1,428 @@
+"""SimCluster: the embedded backend, an in-process cluster whose network obeys the policy engine.
+
+It keeps pods, Services and policies, gives pods addresses and identities, answers probes with the
+engine's verdicts (outcome words with reasons), and records the Hubble flows each probe produces, so
+every notebook runs and checks itself without a VM.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from labs.cluster.base import DEFAULT_PROBE_TIMEOUT, ApplyResult, ClusterError, ClusterInfo, NodeInfo
+from labs.cluster.sim.hubble import FlowContext, attempt_flows, dns_flows
+from labs.cluster.sim.network import (
+    APISERVER_PORT,
+    WORLD_DEFAULT_IP,
+    Addressing,
+    SimNode,
+    builtin_objects,
+    default_nodes,
+)
+from labs.cluster.sim.resolve import Resolved, ResolveError, backends, cluster_dns_name, pod_port, service_port
+from labs.cluster.sim.state import ObjectStore
+from labs.manifests import ManifestSet, load_sources
+from labs.manifests.objects import Namespace, Pod, Service
+from labs.outcomes import Outcome
+from labs.policy.endpoints import RESERVED_IDENTITY, Endpoint, Traffic, pod_endpoint, reserved_endpoint
+from labs.policy.engine import ENFORCEMENT_MODES, PolicyEngine
+from labs.policy.fqdn import normalize_name
+from labs.probes import HttpRequest, Probe, ProbeResult
+
+__all__ = ["CILIUM_VERSION", "SimCluster"]
+
+CILIUM_VERSION = "1.19.5"
+
+
+class SimCluster:
+    """A simulated Kubernetes cluster running Cilium (see module docstring)."""
+
+    backend = "sim"
+
+    def __init__(self, *, workers: int = 1, enforcement: str = "default",
+                 external: dict[str, str] | None = None, clock: Callable[[], datetime] | None = None,
+                 reason: str = "simulated cluster (no real cluster in use)"):
+        self.nodes: tuple[SimNode, ...] = default_nodes(workers)
+        self.addressing = Addressing(self.nodes)
+        self.store = ObjectStore()
+        self.reason = reason
+        self._enforcement = "default"
+        self.set_enforcement(enforcement)
+        self.external: dict[str, str] = {}
+        """External DNS names (normalised) -> address, as the cluster's upstream DNS would answer."""
+        self.fqdn_cache: dict[str, set[str]] = {}
+        """Address -> names the DNS proxy saw resolve to it (what toFQDNs selects on)."""
+        self._pod_ip: dict[str, str] = {}
+        self._endpoint_ids: dict[str, int] = {}
+        self._flows: list[dict[str, Any]] = []
+        self._engine: PolicyEngine | None = None
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._probe_count = 0
+        namespaces, pods, services = builtin_objects(self.nodes)
+        self.store.apply(ManifestSet(namespaces=namespaces, pods=pods, services=services), self._place)
+        for name, ip in (external or {}).items():
+            self.add_external(name, ip)
+
+    # --- configuration --------------------------------------------------------------------------------
+
+    def set_enforcement(self, mode: str) -> None:
+        """Cilium's `enable-policy` agent setting: default, always or never."""
+        if mode not in ENFORCEMENT_MODES:
+            raise ClusterError(f"policy enforcement mode {mode!r} does not exist; use one of "
+                               f"{', '.join(ENFORCEMENT_MODES)}")
+        self._enforcement = mode
+        self._engine = None
+
+    @property
+    def enforcement(self) -> str:
+        return self._enforcement
+
+    def add_external(self, name: str, ip: str) -> None:
+        """Make a name outside the cluster resolvable (to `ip`) through kube-dns."""
+        ipaddress.ip_address(ip)
+        self.external[normalize_name(name)] = ip
+
+    # --- the Cluster interface ------------------------------------------------------------------------
+
+    def info(self) -> ClusterInfo:
+        return ClusterInfo(
+            backend="sim", reason=self.reason, cilium_version=f"{CILIUM_VERSION} (simulated)",
+            policy_enforcement=self._enforcement, kube_proxy_replacement="true", l7_proxy=True,
+            hubble="simulated: flows are recorded for every probe",
+            nodes=tuple(NodeInfo(n.name, n.internal_ip, True, ("control-plane",) if n.control_plane else ())
+                        for n in self.nodes))
+
+    def load(self, sources: Iterable[str | Path] | str | Path) -> ManifestSet:
+        items = [sources] if isinstance(sources, (str, Path)) else list(sources)
+        return load_sources([str(s) if isinstance(s, Path) else s for s in items],
+                            nodes=tuple(n.name for n in self.nodes))
+
+    def apply(self, sources: Iterable[str] | str, *, timeout: float = 120.0) -> ApplyResult:
+        ms = self.load(sources)
+        return self.apply_set(ms)
+
+    def apply_set(self, ms: ManifestSet) -> ApplyResult:
+        """Apply already-validated objects; all or nothing."""
+        self.store.check_namespaces(ms)
+        for pod in ms.pods:
+            if pod.node and pod.node not in {n.name for n in self.nodes}:
+                raise ClusterError(f"pod {pod.key} asks for node {pod.node!r}, which does not exist; nodes: "
+                                   f"{', '.join(n.name for n in self.nodes)}. Nothing was applied.")
+        result = self.store.apply(ms, self._place)
+        self._engine = None
+        return result
+
+    def delete(self, sources: Iterable[str] | str, *, timeout: float = 120.0) -> ApplyResult:
+        result = self.store.delete(self.load(sources))
+        self._engine = None
+        return result
+
+    def delete_namespaces(self, names: Iterable[str], *, timeout: float = 120.0) -> ApplyResult:
+        result = self.store.delete_namespaces(list(names))
+        self._engine = None
+        return result
+
+    def delete_policies(self, *, namespaces: Iterable[str] | None = None, cluster_wide: bool = False) -> ApplyResult:
+        wanted = set(namespaces) if namespaces is not None else None
+        deleted = []
+        for key in list(self.store.policies):
+            kind, ns, name = key
+            if (ns is None and cluster_wide) or (ns is not None and (wanted is None or ns in wanted)):
+                del self.store.policies[key]
+                deleted.append(f"{kind.lower()}/{ns + '/' if ns else ''}{name}")
+        self._engine = None
+        return ApplyResult(deleted=tuple(deleted))
+
+    def namespaces(self) -> list[Namespace]:
+        return sorted(self.store.namespaces.values(), key=lambda n: n.name)
+
+    def pods(self, namespace: str | None = None) -> list[Pod]:
+        return sorted((p for p in self.store.pods.values() if namespace is None or p.namespace == namespace),
+                      key=lambda p: p.key)
+
+    def services(self, namespace: str | None = None) -> list[Service]:
+        return sorted((s for s in self.store.services.values() if namespace is None or s.namespace == namespace),
+                      key=lambda s: s.key)
+
+    def policies(self) -> list[Any]:
+        return [self.store.policies[k] for k in sorted(self.store.policies, key=lambda k: (k[0], k[1] or "", k[2]))]
+
+    def identity(self, pod: str) -> int | None:
+        p = self.store.pods.get(pod)
+        return None if p is None else self._identity(self._endpoint(p))
+
+    def pod_ip(self, pod: str) -> str | None:
+        return self._pod_ip.get(pod)
+
+    def flows(self, *, since: datetime | None = None, limit: int = 10_000) -> list[dict[str, Any]]:
+        from labs.cluster.sim.hubble import iso
+
+        cut = iso(since) if since else ""
+        picked = [f for f in self._flows if f["time"] > cut]
+        return picked[-limit:]
+
+    @property
+    def engine(self) -> PolicyEngine:
+        if self._engine is None:
+            self._engine = PolicyEngine(self.policies(), services=self.services(), enforcement=self._enforcement)
+        return self._engine
+
+    # --- probes ---------------------------------------------------------------------------------------
+
+    def probe_many(self, probes: Sequence[Probe], *, timeout: float = DEFAULT_PROBE_TIMEOUT,
+                   parallel: int = 8) -> list[ProbeResult]:
+        return [self.probe(p, timeout=timeout) for p in probes]
+
+    def probe(self, probe: Probe, *, timeout: float = DEFAULT_PROBE_TIMEOUT) -> ProbeResult:
+        self._probe_count += 1
+        src_pod = self.store.pods.get(probe.source)
+        if src_pod is None:
+            return self._error(probe, f"source pod {probe.source} does not exist")
+        src = self._endpoint(src_pod)
+        try:
+            if probe.target is None:
+                if probe.dns is None:
+                    return self._error(probe, "the probe has neither a target nor a DNS name")
+                return self._dns_probe(probe, src)
+            names: frozenset[str] = frozenset()
+            flows: list[dict[str, Any]] = []
+            if probe.target.kind == "fqdn":
+                lookup = self._lookup(src, probe.target.value)
+                flows += lookup["flows"]
+                if lookup["outcome"] is not Outcome.ALLOWED:
+                    self._flows.extend(flows)
+                    return ProbeResult(probe, lookup["outcome"], f"DNS lookup of {probe.target.value} "
+                                       f"{lookup['outcome'].value}: {lookup['reason']}", tuple(flows),
+                                       lookup["verdict"], {"dns": lookup["rcode"]})
+                if not lookup["ips"]:
+                    return self._error(probe, f"{probe.target.value} does not resolve (NXDOMAIN)", flows)
+                resolved = self._resolve_ip(src, lookup["ips"][0], probe)
+            else:
+                resolved = self._resolve(src, probe)
+        except ResolveError as exc:
+            return self._error(probe, str(exc))
+        return self._connect(probe, src, resolved, flows, names)
+
+    def _connect(self, probe: Probe, src: Endpoint, resolved: Resolved, flows: list[dict[str, Any]],
+                 names: frozenset[str]) -> ProbeResult:
+        dst = self._dst_endpoint(src, resolved)
+        http = probe.http
+        if http is not None and http.host is None:
+            http = HttpRequest(http.method, http.path, http.headers, _host_header(probe, resolved))
+        traffic = Traffic(probe.protocol, resolved.port, http=http)
+        if resolved.pod is not None and resolved.pod.key == probe.source and resolved.via.startswith("Service"):
+            return ProbeResult(probe, Outcome.ALLOWED, "a pod reaching itself through its own Service skips "
+                               "policy (hairpin)", tuple(flows), None, {"via": resolved.via})
+        verdict = self.engine.verdict(src, dst, traffic)
+        flows += attempt_flows(self._flow_context(), verdict, src, dst, traffic, 40000 + self._probe_count % 20000)
+        self._flows.extend(flows)
+        detail: dict[str, Any] = {"destination_ip": resolved.ip}
+        if resolved.via:
+            detail["via"] = resolved.via
+        if verdict.outcome is Outcome.L7_DENIED:
+            detail["http_status"] = 403
+        elif http is not None and verdict.outcome is Outcome.ALLOWED:
+            detail["http_status"] = 200
+        return ProbeResult(probe, verdict.outcome, verdict.reason, tuple(flows), verdict, detail)
+
+    def _error(self, probe: Probe, reason: str, flows: list[dict[str, Any]] | None = None) -> ProbeResult:
+        self._flows.extend(flows or [])
+        return ProbeResult(probe, Outcome.ERROR, reason, tuple(flows or ()))
+
+    # --- DNS ------------------------------------------------------------------------------------------
+
+    def _dns_server(self, src: Endpoint) -> Endpoint:
+        svc = self.store.services.get("kube-system/kube-dns")
+        pods = backends(svc, list(self.store.pods.values())) if svc else []
+        if not pods:
+            raise ResolveError("kube-dns has no running pods in kube-system")
+        local = [p for p in pods if p.node == src.node]
+        return self._endpoint((local or pods)[0])
+
+    def _lookup(self, src: Endpoint, name: str) -> dict[str, Any]:
+        server = self._dns_server(src)
+        traffic = Traffic("UDP", 53, dns_name=normalize_name(name))
+        verdict = self.engine.verdict(src, server, traffic)
+        ips: list[str] = []
+        rcode = "NOERROR"
+        if verdict.outcome is Outcome.ALLOWED:
+            svc = cluster_dns_name(name, self.store.services)
+            if svc is not None and svc.cluster_ip:
+                ips = [svc.cluster_ip]
+            elif normalize_name(name) in self.external:
+                ips = [self.external[normalize_name(name)]]
+            else:
+                rcode = "NXDOMAIN"
+            if ips and verdict.egress is not None and verdict.egress.l7 == "dns":
+                self.fqdn_cache.setdefault(ips[0], set()).add(normalize_name(name))
+        flows = dns_flows(self._flow_context(), verdict, src, server, name, rcode, ips)
+        return {"outcome": verdict.outcome, "reason": verdict.reason, "verdict": verdict, "ips": ips,
+                "rcode": rcode if verdict.outcome is not Outcome.REFUSED else "REFUSED", "flows": flows}
+
+    def _dns_probe(self, probe: Probe, src: Endpoint) -> ProbeResult:
+        lookup = self._lookup(src, probe.dns or "")
+        self._flows.extend(lookup["flows"])
+        reason = lookup["reason"]
+        if lookup["outcome"] is Outcome.ALLOWED:
+            answer = ", ".join(lookup["ips"]) if lookup["ips"] else "NXDOMAIN (the name does not exist)"
+            reason = f"answered {answer}; {reason}"
+        return ProbeResult(probe, lookup["outcome"], reason, tuple(lookup["flows"]), lookup["verdict"],
+                           {"dns": lookup["rcode"], "ips": lookup["ips"]})
+
+    # --- targets --------------------------------------------------------------------------------------
+
+    def _resolve(self, src: Endpoint, probe: Probe) -> Resolved:
+        target = probe.target
+        assert target is not None
+        if target.kind == "pod":
+            pod = self.store.pods.get(target.value)
+            if pod is None:
+                raise ResolveError(f"destination pod {target.value} does not exist")
+            port = None if probe.protocol == "ICMP" else pod_port(pod, probe.port, probe.protocol)
+            return Resolved("pod", self._pod_ip[pod.key], port, pod)
+        if target.kind == "svc":
+            svc = self.store.services.get(target.value)
+            if svc is None:
+                raise ResolveError(f"Service {target.value} does not exist")
+            return self._through_service(svc, probe)
+        if target.kind == "ip":
+            return self._resolve_ip(src, target.value, probe)
+        return self._resolve_entity(src, target.value, probe)
+
+    def _through_service(self, svc: Service, probe: Probe) -> Resolved:
+        if probe.protocol == "ICMP":
+            raise ResolveError(f"Service {svc.key}: ClusterIPs do not answer ICMP")
+        target_port, svc_port = service_port(svc, probe.port, probe.protocol)
+        pods = backends(svc, list(self.store.pods.values()))
+        if not pods:
+            raise ResolveError(f"Service {svc.key} has no ready backend pods (its selector matches no pod)")
+        pod = pods[0]
+        port = pod_port(pod, target_port, probe.protocol)
+        via = f"Service {svc.key} {svc.cluster_ip}:{svc_port} -> {pod.key} {self._pod_ip[pod.key]}:{port}"
+        return Resolved("pod", self._pod_ip[pod.key], port, pod, via)
+
+    def _resolve_ip(self, src: Endpoint, ip: str, probe: Probe) -> Resolved:
+        try:
+            ipaddress.ip_address(ip)
+        except ValueError:
+            raise ResolveError(f"{ip!r} is not an IP address") from None
+        port = None if probe.protocol == "ICMP" else _numeric(probe.port)
+        for key, pod_ip in self._pod_ip.items():
+            pod = self.store.pods.get(key)
+            if pod_ip == ip and pod is not None and not pod.host_network:
+                return Resolved("pod", ip, None if port is None else pod_port(pod, probe.port, probe.protocol), pod)
+        for svc in self.store.services.values():
+            if svc.cluster_ip == ip:
+                return self._through_service(svc, probe)
+        node = self.addressing.node_by_ip(ip)
+        if node is not None:
+            return Resolved("host" if node.name == src.node else "remote-node", ip, port)
+        return Resolved("world", ip, port, names=frozenset(self.fqdn_cache.get(ip, ())))
+
+    def _resolve_entity(self, src: Endpoint, entity: str, probe: Probe) -> Resolved:
+        port = None if probe.protocol == "ICMP" else _numeric(probe.port)
+        if entity == "host":
+            node = next(n for n in self.nodes if n.name == src.node)
+            return Resolved("host", node.internal_ip, port)
+        if entity == "remote-node":
+            others = [n for n in self.nodes if n.name != src.node]
+            if not others:
+                raise ResolveError("the cluster has a single node, so there is no remote node")
+            return Resolved("remote-node", others[0].internal_ip, port)
+        if entity == "world":
+            return Resolved("world", WORLD_DEFAULT_IP, port, names=frozenset(self.fqdn_cache.get(WORLD_DEFAULT_IP, ())))
+        if entity == "kube-apiserver":
+            cp = self.addressing.control_plane()
+            return Resolved("kube-apiserver", cp.internal_ip, port if port is not None else APISERVER_PORT)
+        raise ResolveError(f"entity {entity!r} cannot be probed in the simulated cluster; probe host, "
+                           "remote-node, world or kube-apiserver")
+
+    # --- endpoints and identities ---------------------------------------------------------------------
+
+    def _place(self, pod: Pod) -> None:
+        node = self.addressing.node_for(pod)
+        if not pod.node:
+            from dataclasses import replace
+
+            pod = replace(pod, node=node.name)
+            self.store.pods[pod.key] = pod
+        self._pod_ip[pod.key] = node.internal_ip if pod.host_network else self.addressing.pod_ip(node)
+        self._endpoint_ids.setdefault(pod.key, 100 + len(self._endpoint_ids) * 7)
+
+    def _namespace_labels(self, namespace: str) -> dict[str, str]:
+        ns = self.store.namespaces.get(namespace)
+        return dict(ns.labels) if ns else {}
+
+    def _endpoint(self, pod: Pod, viewer_node: str | None = None) -> Endpoint:
+        ep = pod_endpoint(pod, self._pod_ip.get(pod.key), self._namespace_labels(pod.namespace),
+                          node_is_host=viewer_node is None or viewer_node == pod.node)
+        return ep
+
+    def _dst_endpoint(self, src: Endpoint, resolved: Resolved) -> Endpoint:
+        if resolved.pod is not None:
+            return self._endpoint(resolved.pod, viewer_node=src.node)
+        if resolved.kind == "kube-apiserver":
+            cp = self.addressing.control_plane()
+            return reserved_endpoint("host" if cp.name == src.node else "remote-node", ip=resolved.ip, node=cp.name,
+                                     name="kube-apiserver", apiserver=True)
+        if resolved.kind in ("host", "remote-node"):
+            node = self.addressing.node_by_ip(resolved.ip)
+            is_cp = node is not None and node.control_plane
+            return reserved_endpoint(resolved.kind, ip=resolved.ip, node=node.name if node else None,
+                                     name=f"{resolved.kind} {node.name if node else resolved.ip}", apiserver=is_cp)
+        return reserved_endpoint("world", ip=resolved.ip, dns_names=resolved.names)
+
+    def _identity(self, ep: Endpoint) -> int:
+        for kind, number in RESERVED_IDENTITY.items():
+            if ep.kind == kind:
+                return number
+        return self.addressing.identity(ep.labels)
+
+    def _flow_context(self) -> FlowContext:
+        def endpoint_id(ep: Endpoint) -> int | None:
+            return self._endpoint_ids.get(ep.name) if ep.is_pod else None
+
+        def node_of(ep: Endpoint) -> str:
+            return ep.node or self.nodes[0].name
+
+        def workload(ep: Endpoint) -> dict[str, str] | None:
+            pod = self.store.pods.get(ep.name)
+            if pod is None or not pod.owner:
+                return None
+            kind, _, name = pod.owner.partition("/")
+            return {"name": name, "kind": kind}
+
+        def policy_labels(kind: str, name: str, namespace: str | None) -> dict[str, Any]:
+            labels = [f"k8s:io.cilium.k8s.policy.derived-from={kind}", f"k8s:io.cilium.k8s.policy.name={name}"]
+            if namespace:
+                labels.append(f"k8s:io.cilium.k8s.policy.namespace={namespace}")
+            labels.append("k8s:io.cilium.k8s.policy.uid=00000000-0000-0000-0000-000000000000")
+            out: dict[str, Any] = {"name": name, "labels": labels, "revision": "1", "kind": kind}
+            if namespace:
+                out["namespace"] = namespace
+            return out
+
+        return FlowContext(self._identity, endpoint_id, node_of, workload, policy_labels, self._clock)
+
+
+def _numeric(port: int | str | None) -> int | None:
+    if port is None or isinstance(port, int):
+        return port
+    if str(port).isdigit():
+        return int(port)
+    raise ResolveError(f"named port {port!r} only works towards pods and Services")
+
+
+def _host_header(probe: Probe, resolved: Resolved) -> str:
+    target = probe.target
+    if target is None:
+        return resolved.ip
+    if target.kind == "svc":
+        return f"{target.name}.{target.namespace}"
+    if target.kind == "fqdn":
+        return target.value
+    return resolved.ip
