@@ -76,8 +76,21 @@ def l7_summary(flow: Flow) -> str | None:
 
 
 class _Acc:
-    __slots__ = ("source", "destination", "port", "protocol", "l7", "outcome", "count", "policies", "reasons",
-                 "verdicts", "codes", "first", "last")
+    __slots__ = (
+        "codes",
+        "count",
+        "destination",
+        "first",
+        "l7",
+        "last",
+        "outcome",
+        "policies",
+        "port",
+        "protocol",
+        "reasons",
+        "source",
+        "verdicts",
+    )
 
     def __init__(self, source: Node, destination: Node, port: int | None, protocol: str | None, l7: str | None,
                  outcome: FlowOutcome):
