@@ -9,9 +9,9 @@ an enforcement-mode change) is reported as read-only: trainees cannot change wha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import yaml
 
@@ -31,21 +31,28 @@ _CLUSTER_WIDE_REQUIREMENTS = ("cluster-wide", "enforcement-mode", "ccnp", "helm"
 
 @dataclass(frozen=True)
 class LabSupport:
-    """Whether a lab runs per trainee ("full") or only as a demonstration ("read-only"), and why."""
+    """How a lab runs in workshop mode: per trainee ("full"), partly ("partial") or only as a demonstration
+    ("read-only"), with the reason for every step that trainees cannot run on the shared cluster."""
 
     lab_id: str
     mode: str
     reasons: tuple[str, ...] = ()
+    """Why the whole lab is read-only (cluster-wide objects among its workloads)."""
     namespaces: tuple[str, ...] = ()
+    read_only_steps: Mapping[str, str] = field(default_factory=dict)
+    """Step id -> why trainees only watch that step (it needs something cluster-wide)."""
 
     @property
     def runnable(self) -> bool:
-        return self.mode == "full"
+        return self.mode != "read-only"
 
     def describe(self) -> str:
-        if self.runnable:
-            return f"{self.lab_id}: runs per trainee in namespaces {', '.join(self.namespaces) or '(none)'}"
-        return f"{self.lab_id}: read-only in workshop mode: " + "; ".join(self.reasons)
+        if self.mode == "read-only":
+            return f"{self.lab_id}: read-only in workshop mode: " + "; ".join(self.reasons)
+        text = f"{self.lab_id}: runs per trainee in namespaces {', '.join(self.namespaces) or '(none)'}"
+        for step, why in self.read_only_steps.items():
+            text += f"; step {step!r} is read-only ({why})"
+        return text
 
 
 def lab_files(lab_dir: Path) -> list[Path]:
@@ -116,20 +123,45 @@ def _collect_spec_namespaces(node: Any, found: set[str]) -> None:
             _collect_spec_namespaces(item, found)
 
 
+def _skipped_in(path: Path, lab_dir: Path) -> list[str]:
+    out = []
+    for index, doc in enumerate(_documents(path)):
+        result = rewrite_document(doc, NamespaceMap("probe"), source=f"{lab_dir.name}/{path.relative_to(lab_dir)} "
+                                  f"(document {index})")
+        if isinstance(result, Skipped):
+            out.append(f"{result.source}: {result.kind} {result.name!r} {result.reason.split(';')[0]}")
+    return out
+
+
 def assess_lab(lab_dir: Path) -> LabSupport:
-    """Say whether the lab can run per trainee, listing every cluster-wide thing it needs."""
-    lab_id = lab_dir.name
-    probe_map = NamespaceMap("probe")
-    reasons: list[str] = []
-    for path in lab_files(lab_dir):
-        for index, doc in enumerate(_documents(path)):
-            out = rewrite_document(doc, probe_map, source=f"{path.relative_to(lab_dir.parent)} (document {index})")
-            if isinstance(out, Skipped):
-                reasons.append(f"{out.source}: {out.kind} {out.name!r} {out.reason.split(';')[0]}")
+    """Say whether the lab can run per trainee, naming every cluster-wide thing it or its steps need."""
     spec = load_lab_spec(lab_dir)
-    reasons += _spec_markers(spec, f"{lab_id}/lab.yaml")
-    mode = "read-only" if reasons else "full"
-    return LabSupport(lab_id, mode, tuple(reasons), tuple(lab_namespaces(lab_dir)))
+    workload_files = [lab_dir / str(w) for w in spec.get("workloads") or ["workloads.yaml"]]
+    reasons = [r for f in workload_files if f.is_file() for r in _skipped_in(f, lab_dir)]
+    read_only: dict[str, str] = {}
+    steps = spec.get("steps") if isinstance(spec.get("steps"), list) else []
+    for step in steps:
+        if not isinstance(step, dict) or not step.get("id"):
+            continue
+        why: list[str] = []
+        if step.get("enforcement") not in (None, "default"):
+            why.append(f"it sets the policy enforcement mode to {step['enforcement']!r}, which is cluster-wide "
+                       "(shown on a simulated copy only)")
+        files = [*(step.get("policies") or []), step.get("exercise"), step.get("solution")]
+        for name in files:
+            if isinstance(name, str) and (lab_dir / name).is_file():
+                why += _skipped_in(lab_dir / name, lab_dir)
+        why += _spec_markers({k: v for k, v in step.items() if k != "enforcement"}, f"step {step['id']}")
+        if why:
+            read_only[str(step["id"])] = "; ".join(why)
+    reasons += _spec_markers({k: v for k, v in spec.items() if k != "steps"}, f"{lab_dir.name}/lab.yaml")
+    if reasons:
+        mode = "read-only"
+    elif read_only:
+        mode = "partial"
+    else:
+        mode = "full"
+    return LabSupport(lab_dir.name, mode, tuple(reasons), tuple(lab_namespaces(lab_dir)), read_only)
 
 
 def _spec_markers(node: Any, where: str) -> list[str]:
