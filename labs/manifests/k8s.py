@@ -87,7 +87,8 @@ def _describe(error) -> list[tuple[tuple, str]]:
             close = difflib.get_close_matches(str(key), allowed, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             shown = ", ".join(allowed) if len(allowed) <= 12 else ", ".join(allowed[:12]) + ", ..."
-            result.append(((*path, key), f"Unknown field {key!r}.{hint} Allowed fields here: {shown}."))
+            result.append(((*path, key), f"Unknown field {key!r}.{hint} Allowed fields here: {shown}"
+                                         + ("" if shown.endswith("...") else ".")))
         return result
     if kind == "required":
         missing = re.match(r"'([^']*)' is a required property", error.message)

@@ -18,7 +18,7 @@ from labs.manifests.knp import parse_network_policy
 from labs.manifests.objects import SourceRef
 from labs.manifests.services import parse_namespace, parse_service
 from labs.manifests.workloads import WORKLOAD_KINDS, expand_workload
-from labs.manifests.yaml_lines import LineMap, RawDocument, YamlSyntaxError, parse_documents
+from labs.manifests.yaml_lines import LineMap, RawDocument, parse_documents_lenient
 
 __all__ = ["load_sources", "load_text", "is_yaml_text", "read_source"]
 
@@ -70,14 +70,14 @@ class _Builder:
         self.seen: dict[tuple[str, str, str], SourceRef] = {}
 
     def add_text(self, name: str, text: str) -> None:
-        try:
-            raws = parse_documents(text)
-        except YamlSyntaxError as exc:
+        raws, errors = parse_documents_lenient(text)
+        start = len(self.problems)
+        for exc in errors:
             self.problems.append(Problem(message=exc.message, file=name, document=exc.document, line=exc.line))
-            return
         for raw in raws:
             for data, prefix, raw_doc in _flatten(raw):
                 self.add_document(name, data, prefix, raw_doc)
+        self.problems[start:] = sorted(self.problems[start:], key=lambda p: (p.document or 0, p.line or 0))
 
     def add_document(self, name: str, data: Any, prefix: tuple, raw: RawDocument) -> None:
         lines = LineMap({path[len(prefix):]: line for path, line in raw.lines.lines.items()
@@ -135,6 +135,7 @@ class _Builder:
                     "resource. Check the spelling of kind and apiVersion.")
             return
         if schema_problems(data, ctx):
+            self._check_name(node, meta, kind)
             return
         self._typed(node, data, ctx, kind, meta)
 
@@ -167,6 +168,17 @@ class _Builder:
                 self.result.documents.append(Document(data, source))
         else:
             self._pass_through(ctx, data, kind, meta)
+
+    def _check_name(self, node: Field, meta: dict[str, Any], kind: str) -> None:
+        """The name rule still applies when the schema check failed elsewhere in the document."""
+        from labs.manifests.values import dns1123_label, dns1123_subdomain
+
+        name = meta.get("name")
+        if isinstance(name, str) and name:
+            check = dns1123_label if kind in ("Namespace", "Service") else dns1123_subdomain
+            problem = check(name)
+            if problem:
+                node.child("metadata", meta).child("name", name).problem(problem)
 
     def _pass_through(self, ctx: DocContext, data: dict[str, Any], kind: str, meta: dict[str, Any]) -> None:
         from labs.manifests.meta import parse_metadata

@@ -8,12 +8,16 @@ the last one).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-__all__ = ["FieldPath", "LineMap", "RawDocument", "YamlSyntaxError", "parse_documents", "format_path"]
+__all__ = [
+    "FieldPath", "LineMap", "RawDocument", "YamlSyntaxError", "parse_documents", "parse_documents_lenient",
+    "format_path",
+]
 
 FieldPath = tuple[str | int, ...]
 
@@ -113,9 +117,46 @@ def parse_documents(text: str) -> list[RawDocument]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = " ".join(part for part in (exc.context, exc.problem) if part)
+        if exc.context_mark is not None and exc.problem and "<stream end>" in exc.problem:
+            line = exc.context_mark.line + 1  # "found end of file": point at what was left open
+            what += f" (opened at line {line} and never closed)"
         raise YamlSyntaxError(f"This is not valid YAML: {what}.", line, index) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(f"This is not valid YAML: {exc}.", None, index) from None
     finally:
         loader.dispose()
     return documents
+
+
+_SEPARATOR = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
+
+
+def parse_documents_lenient(text: str) -> tuple[list[RawDocument], list[YamlSyntaxError]]:
+    """Like parse_documents, but a syntax error in one document does not hide the others.
+
+    When the whole stream does not parse, it is split at `---` lines and each part is parsed on its
+    own (padded with blank lines so that line numbers stay those of the file).
+    """
+    try:
+        return parse_documents(text), []
+    except YamlSyntaxError as first:
+        starts = [0] + [m.start() for m in _SEPARATOR.finditer(text)]
+        documents: list[RawDocument] = []
+        errors: list[YamlSyntaxError] = []
+        index = 0
+        for n, start in enumerate(starts):
+            end = starts[n + 1] if n + 1 < len(starts) else len(text)
+            chunk = text[start:end]
+            if n == 0 and not chunk.strip():
+                continue  # a file that starts with `---`
+            offset = text.count("\n", 0, start)
+            try:
+                parts = parse_documents("\n" * offset + chunk)
+            except YamlSyntaxError as exc:
+                errors.append(YamlSyntaxError(exc.message, exc.line, index))
+            else:
+                for part in parts:
+                    part.index = index
+                    documents.append(part)
+            index += 1
+        return documents, errors or [first]
