@@ -54,7 +54,9 @@ def fqdns_without_dns_rule(ctx: LintContext) -> Iterator[Finding]:
 
 
 def _targets_kube_dns_on_other_port(policy: CiliumPolicy, peer: PeerRule) -> bool:
-    return bool(peer.endpoints) and peer_reaches_kube_dns(policy, peer) and peer.to_ports is not None \
+    has_dns_rules = any(pr.rules is not None and pr.rules.dns is not None for pr in peer.to_ports or ())
+    return bool(peer.endpoints) and not has_dns_rules and peer_reaches_kube_dns(policy, peer) \
+        and peer.to_ports is not None \
         and not any(port_opens(p, 53, DNS_PORT_NAMES, protocol) for pr in peer.to_ports for p in pr.ports
                     for protocol in ("UDP", "TCP"))
 

@@ -1,0 +1,110 @@
+"""Does every check fire on the mistake it knows, at the right line and field, and stay quiet on the fix?"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from labs.lint import REGISTRY, lint_report
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+APEX_PROBES = [{"from": "shop/web", "to": "fqdn:stripe.com", "port": 443, "expect": "allowed"}]
+SUBPATH_PROBES = [{"from": "frontend/client", "to": "backend/api", "port": 8080,
+                   "http": {"method": "GET", "path": "/api/v1/products"}, "expect": "allowed"}]
+
+# fixture, probes, code, line, field path (lists when the fixture shows the mistake more than once)
+FIRES = [
+    ("namespace-label-as-peer", None, "CL101", 14, "spec.ingress[0].fromEndpoints[0].matchLabels.namespace"),
+    ("k8s-namespace-label-as-peer", None, "CL101", 11, "spec.ingress[0].fromEndpoints[0].matchLabels.k8s:namespace"),
+    ("entities-cluster-beside-narrower", None, "CL102", 19, "spec.ingress[1].fromEntities"),
+    ("entities-all-beside-narrower", None, "CL102", 11, "spec.egress[1].toEntities"),
+    ("empty-selector-called-allow-all", None, "CL103", 13, "spec.ingress[0].fromEndpoints[0]"),
+    ("namespace-metadata-label-on-pods", None, "CL104", 11,
+     "spec.ingress[0].fromEndpoints[0].matchLabels.kubernetes.io/metadata.name"),
+    ("empty-ingress-list", None, "CL201", 9, "spec.ingress"),
+    ("empty-egress-list-beside-ingress", None, "CL201", 10, "spec.egress"),
+    ("egress-deny-blocks-dns", None, "CL202", 10, "spec.egress"),
+    ("fqdns-without-dns-rule", None, "CL301", 11, "spec.egress[0].toFQDNs"),
+    ("dns-rule-on-port-443", None, "CL302", 17, "spec.egress[0].toPorts[0].ports[0].port"),
+    ("kube-dns-egress-on-port-443", None, "CL302", 13, "spec.egress[0].toPorts"),
+    ("dns-rule-to-kube-dns-without-namespace", None, "CL303", 9, "spec.egress[0]"),
+    ("dns-rule-to-world", None, "CL303", 9, "spec.egress[0]"),
+    ("wildcard-pattern-misses-apex", APEX_PROBES, "CL304", 21, "spec.egress[1].toFQDNs[0].matchPattern"),
+    ("fqdn-refused-by-dns-rule", None, "CL305", 21, "spec.egress[1].toFQDNs[0].matchName"),
+    ("l4-rule-lifts-http", None, "CL401", 36, "spec.ingress[0].toPorts[0].ports[0].port"),
+    ("http-path-prefix-without-wildcard", SUBPATH_PROBES, "CL402", 21,
+     "spec.ingress[0].toPorts[0].rules.http[0].path"),
+    ("http-redundant-anchors", None, "CL403", [20, 21], ["spec.ingress[0].toPorts[0].rules.http[0].method",
+                                                        "spec.ingress[0].toPorts[0].rules.http[0].path"]),
+    ("api-version-without-v2", None, "CL501", 1, "apiVersion"),
+    ("icmp-as-port-protocol", None, "CL502", 14, "spec.ingress[0].toPorts[0].ports[0].protocol"),
+    ("from-requires-removed", None, "CL503", 11, "spec.ingress[0].fromRequires"),
+    ("world-ipv4-entity", None, "CL504", 10, "spec.egress[0].toEntities[0]"),
+    ("l7-rules-outside-to-ports", None, "CL505", 14, "spec.ingress[0].l7Rules"),
+    ("service-node-port-out-of-range", None, "CL601", 13, "spec.ports[0].nodePort"),
+    ("helm-kube-proxy-replacement-strict", None, "CL602", 2, "kubeProxyReplacement"),
+    ("helm-hubble-relay-node-port-4245", None, "CL603", 7, "hubble.relay.service.nodePort"),
+    ("helm-hubble-ui-without-relay", None, "CL604", 3, "hubble.ui.enabled"),
+]
+
+# corrected fixture, probes: no finding at all, input valid
+QUIET = [
+    ("namespace-label-as-peer.fixed", None),
+    ("entities-cluster-beside-narrower.fixed", None),
+    ("empty-selector-called-allow-all.fixed", None),
+    ("namespace-metadata-label-on-pods.fixed", None),
+    ("empty-ingress-list.fixed", None),
+    ("egress-deny-blocks-dns.fixed", None),
+    ("fqdns-without-dns-rule.fixed", None),
+    ("wildcard-pattern-misses-apex.fixed", APEX_PROBES),
+    ("wildcard-pattern-misses-apex", None),
+    ("fqdn-refused-by-dns-rule.fixed", None),
+    ("l4-rule-lifts-http.fixed", None),
+    ("http-path-prefix-without-wildcard.fixed", SUBPATH_PROBES),
+    ("http-path-prefix-without-wildcard", None),
+    ("http-redundant-anchors.fixed", None),
+    ("api-version-without-v2.fixed", None),
+    ("icmp-as-port-protocol.fixed", None),
+    ("from-requires-removed.fixed", None),
+    ("world-ipv4-entity.fixed", None),
+    ("service-node-port-out-of-range.fixed", None),
+    ("helm-kube-proxy-replacement-strict.fixed", None),
+    ("helm-hubble-relay-node-port-4245.fixed", None),
+    ("helm-hubble-ui-without-relay.fixed", None),
+]
+
+
+@pytest.mark.parametrize(("fixture", "probes", "code", "line", "path"), FIRES, ids=[f"{r[2]}-{r[0]}" for r in FIRES])
+def test_check_fires_on_the_mistake(fixture, probes, code, line, path):
+    """Does the check report the mistake at its line and field, with the registry's severity and a fix?"""
+    report = lint_report([FIXTURES / f"{fixture}.yaml"], probes=probes)
+    hits = [f for f in report.findings if f.code == code]
+    expected = list(zip(line, path)) if isinstance(line, list) else [(line, path)]
+    assert [(f.line, f.path) for f in hits] == expected
+    assert hits[0].severity == REGISTRY[code].severity
+    assert hits[0].file == str(FIXTURES / f"{fixture}.yaml")
+    assert hits[0].fix and hits[0].message.endswith(".")
+
+
+@pytest.mark.parametrize(("fixture", "probes"), QUIET, ids=[r[0] for r in QUIET])
+def test_corrected_policy_is_quiet(fixture, probes):
+    """Does the corrected file pass without a single finding?"""
+    report = lint_report([FIXTURES / f"{fixture}.yaml"], probes=probes)
+    assert report.problems == []
+    assert report.findings == []
+    assert report.exit_code == 0
+
+
+def test_every_registered_check_has_a_firing_fixture():
+    """Is every code in the registry shown firing by at least one fixture above?"""
+    assert {row[2] for row in FIRES} == set(REGISTRY)
+
+
+def test_every_mistake_fixture_has_a_quiet_counterpart_or_is_listed():
+    """Does every `X.fixed.yaml` fixture belong to a mistake fixture, and is every fixed file tested?"""
+    fixed = {p.name[: -len(".fixed.yaml")] for p in FIXTURES.glob("*.fixed.yaml")}
+    mistakes = {p.stem for p in FIXTURES.glob("*.yaml") if not p.name.endswith(".fixed.yaml")}
+    assert fixed <= mistakes
+    assert {f"{name}.fixed" for name in fixed} <= {row[0] for row in QUIET}
