@@ -118,7 +118,11 @@ install_kubernetes_packages() {
   fingerprint="$(lock_require KUBERNETES_APT_KEY_FINGERPRINT)"
   if ! stamp_matches apt-key "$fingerprint" || [ ! -f "$keyring" ]; then
     key_file="$CACHE_DIR/downloads/kubernetes-v$K8S_MINOR-Release.key"
-    download "https://pkgs.k8s.io/core:/stable:/v$K8S_MINOR/deb/Release.key" "$key_file"
+    if [ -f "$key_file" ] && gpg --show-keys --with-colons "$key_file" 2>/dev/null | grep -q "^fpr:::::::::$fingerprint:"; then
+      log "using cached pkgs.k8s.io signing key"
+    else
+      download "https://pkgs.k8s.io/core:/stable:/v$K8S_MINOR/deb/Release.key" "$key_file"
+    fi
     if ! gpg --show-keys --with-colons "$key_file" 2>/dev/null | grep -q "^fpr:::::::::$fingerprint:"; then
       rm -f "$key_file"
       die "the pkgs.k8s.io signing key does not have the fingerprint $fingerprint pinned in versions.lock; nothing was installed."
