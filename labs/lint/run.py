@@ -83,9 +83,9 @@ def _load(files: list[SourceFile], ctx: LintContext) -> list[Problem]:
     return problems
 
 
-def _run(files: list[SourceFile], probes: Iterable[Any] | None) -> LintReport:
+def _run(files: list[SourceFile], probes: Iterable[Any] | None, problems: list[Problem]) -> LintReport:
     ctx = LintContext(files=files, probes=[_probe_dict(p) for p in probes or ()])
-    report = LintReport(problems=_load(files, ctx))
+    report = LintReport(problems=problems + _load(files, ctx))
     seen: set[Finding] = set()
     for registered in checks_in_order():
         for finding in registered.function(ctx):
@@ -98,11 +98,8 @@ def _run(files: list[SourceFile], probes: Iterable[Any] | None) -> LintReport:
 
 def lint_report(sources: Iterable[str | Path], *, probes: Iterable[Any] | None = None) -> LintReport:
     """Lint files (paths) and/or YAML texts; `probes` are scenario-format dicts or `labs.probes.Probe`s."""
-    try:
-        files = read_sources(sources)
-    except LintInputError as exc:
-        return LintReport(problems=list(exc.problems))
-    return _run(files, probes)
+    files, problems = read_sources(sources)
+    return _run(files, probes, problems)
 
 
 def lint_sources(sources: Iterable[str | Path], *, probes: Iterable[Any] | None = None) -> list[Finding]:
@@ -116,4 +113,4 @@ def lint_text(text: str, name: str = "<policy editor>", *, probes: Iterable[Any]
         files = [read_source(text, name)]
     except LintInputError as exc:
         return LintReport(problems=list(exc.problems)).all_findings()
-    return _run(files, probes).all_findings()
+    return _run(files, probes, []).all_findings()

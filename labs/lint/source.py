@@ -120,8 +120,12 @@ def _is_text(item: str) -> bool:
     return "\n" in item or item.lstrip().startswith(("apiVersion", "kind", "---"))
 
 
-def read_sources(sources: Iterable[str | Path]) -> list[SourceFile]:
-    """Read paths and/or YAML texts (same rule as `labs.manifests.load_sources`); every problem at once."""
+def read_sources(sources: Iterable[str | Path]) -> tuple[list[SourceFile], list[Problem]]:
+    """Read paths and/or YAML texts (same rule as `labs.manifests.load_sources`).
+
+    Returns the sources that could be read and the problems of those that could not (missing file,
+    not UTF-8, not YAML), so one broken file does not hide the findings in the others.
+    """
     files: list[SourceFile] = []
     problems: list[Problem] = []
     for item in sources:
@@ -142,9 +146,7 @@ def read_sources(sources: Iterable[str | Path]) -> list[SourceFile]:
             files.append(read_source(text, name))
         except LintInputError as exc:
             problems.extend(exc.problems)
-    if problems:
-        raise LintInputError(problems)
-    return files
+    return files, problems
 
 
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
