@@ -1,0 +1,107 @@
+"""The views a Lab delegates to other parts of `labs/`: flows, graphs, explanations, widgets.
+
+Each method imports its module when called, so a notebook that never draws a graph never loads
+pyvis, and the Lab works on whatever backend it was given.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from labs.course.views import FlowTable, IdentityTable, Message
+
+if TYPE_CHECKING:
+    from labs.cluster.base import Cluster
+    from labs.course.spec import LabSpec
+
+__all__ = ["LabExtras"]
+
+_NO_FLOWS = ("No flows to show: nothing was probed yet in this session (run lab.matrix(...) or lab.check(...) "
+             "first), or the filters match nothing, or Hubble is not reachable.")
+
+
+class LabExtras:
+    """Mixed into `Lab`; expects `spec`, `cluster`, `namespaces` and `_since`."""
+
+    spec: LabSpec
+    cluster: Cluster
+    namespaces: tuple[str, ...]
+    _since: Any
+
+    # ---- Hubble --------------------------------------------------------------------------------
+    def flow_objects(self, *, since_last_probe: bool = True, **filters: Any) -> list[Any]:
+        """Parsed flows (labs.flows.Flow) of this lab's namespaces, filtered like `hubble observe`."""
+        from labs.flows import build_filter, parse_flow
+
+        since = self._since if since_last_probe else None
+        raw = self.cluster.flows(since=since)
+        flows = [parse_flow(obj) for obj in raw]
+        wanted = build_filter(filters)
+        mine = set(self.namespaces)
+        return [f for f in flows if wanted.match(f) and (f.source.namespace in mine or f.destination.namespace in mine)]
+
+    def flows(self, *, since_last_probe: bool = True, **filters: Any) -> FlowTable:
+        """The flows of the last probes as `hubble observe` prints them; keywords filter (verdict="DROPPED")."""
+        from labs.flows import flow_line
+
+        flows = self.flow_objects(since_last_probe=since_last_probe, **filters)
+        return FlowTable(tuple(flow_line(f) for f in flows), _NO_FLOWS)
+
+    def graph(self, *, since_last_probe: bool = True, **filters: Any) -> Any:
+        """The flow graph (labs.viz) of the last probes: who talked to whom, and what was dropped."""
+        from labs.viz import flow_graph  # type: ignore[attr-defined]
+
+        flows = self.flow_objects(since_last_probe=since_last_probe, **filters)
+        if not flows:
+            return Message(_NO_FLOWS, ok=False, title="Nothing to draw")
+        return flow_graph(flows, title=f"{self.spec.id}")
+
+    # ---- identities and explanations ------------------------------------------------------------
+    def identities(self) -> IdentityTable:
+        """Each pod of the lab, its security identity, and the labels Cilium derives it from."""
+        from labs.policy.labels import identity_labels  # type: ignore[attr-defined]
+
+        rows = []
+        ns_labels = {ns.name: dict(ns.labels) for ns in self.cluster.namespaces()}
+        for ns in self.namespaces:
+            for pod in self.cluster.pods(ns):
+                labels = identity_labels(pod, ns_labels.get(ns, {}))
+                identity = self.cluster.identity(pod.key)
+                rows.append((pod.key, str(identity) if identity is not None else "?",
+                             tuple(f"k8s:{k}={v}" for k, v in sorted(labels.items()))))
+        return IdentityTable(tuple(rows))
+
+    def explain(self, source: str, target: str, *, port: int | str | None = None, protocol: str = "TCP",
+                http: tuple[str, str] | None = None, dns: str | None = None) -> Any:
+        """Why traffic is allowed or denied, rule by rule, on this lab's cluster (labs.explain)."""
+        from labs.explain import explain_probe  # type: ignore[import-not-found]
+        from labs.probes import HttpRequest, Probe, parse_target
+
+        probe = Probe(source=source, target=parse_target(target) if target else None, port=port,
+                      protocol=protocol.upper(), http=HttpRequest(*http) if http else None, dns=dns)
+        return explain_probe(self.cluster, probe)
+
+    def info(self) -> Any:
+        """The cluster tour: backend and why, Cilium version and mode, nodes, Hubble."""
+        info = self.cluster.info()
+        lines = [f"backend: {info.backend} ({info.reason})",
+                 f"cilium: {info.cilium_version or 'unknown'}; policy enforcement: {info.policy_enforcement}; "
+                 f"kube-proxy replacement: {info.kube_proxy_replacement or 'unknown'}; "
+                 f"L7 proxy: {'on' if info.l7_proxy else 'off'}",
+                 f"hubble: {info.hubble or 'unknown'}", "nodes:"]
+        lines += [f"  {n.name:<20} {n.internal_ip:<16} {'Ready' if n.ready else 'NotReady'} {','.join(n.roles)}"
+                  for n in info.nodes]
+        return Message("\n".join(lines), title="Your cluster")
+
+    # ---- widgets -------------------------------------------------------------------------------
+    def editor(self, step_id: str) -> Any:
+        """The policy editor for an exercise: Validate, Apply, Check (and lint) on your file."""
+        from labs.course.widgets_glue import policy_editor
+
+        return policy_editor(self, step_id)
+
+    def predict(self, step_id: str) -> Any:
+        """The predict-the-matrix grid for a step: fill it in, then Check against what is observed."""
+        from labs.course.widgets_glue import predict_grid
+
+        return predict_grid(self, step_id)

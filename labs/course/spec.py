@@ -1,0 +1,278 @@
+"""`lab.yaml`: a lab's steps, the policies each step puts in force, and the probes that grade it.
+
+Read by `labs.course.session.Lab` (notebooks), `python -m labs check` and the course tests. The
+probe format is the scenario format of DESIGN.md (`from`, `to`, `port`, `protocol`, `http`, `dns`,
+`expect`); a lab adds steps around it. Every problem names the file, line and field, and says what
+is expected; a lab with a problem is not opened at all. The format is documented in docs/course.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from labs.course.probe_spec import ProbeSpec, parse_probe
+from labs.manifests.yaml_lines import LineMap, YamlSyntaxError, format_path, parse_documents
+from labs.paths import manifests_dir
+
+__all__ = ["LabSpec", "StepSpec", "ExternalName", "LabSpecError", "load_lab", "lab_ids", "STEP_KINDS"]
+
+STEP_KINDS = ("observe", "exercise", "pitfall")
+_LAB_KEYS = {"id", "title", "minutes", "objectives", "workloads", "external", "needs_internet", "steps"}
+_STEP_KEYS = {"id", "kind", "title", "policies", "exercise", "solution", "hints", "why", "probes", "lint",
+              "rejected", "enforcement"}
+_ENFORCEMENT = ("default", "always", "never")
+
+
+class LabSpecError(ValueError):
+    """A lab.yaml is not valid; `problems` lists every `file:line: field: message`."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = tuple(problems)
+        count = len(problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in the lab definition:"
+        super().__init__("\n".join([head, *(f"  {p}" for p in problems)]))
+
+
+@dataclass(frozen=True)
+class ExternalName:
+    """A name outside the cluster and the address the simulated DNS gives it."""
+
+    fqdn: str
+    ip: str
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One step of a lab: observe (given policies), exercise (the trainee's file) or pitfall (a wrong policy)."""
+
+    id: str
+    kind: str
+    title: str
+    policies: tuple[str, ...] = ()
+    """Files, relative to the lab directory, in force during this step (besides the exercise)."""
+    exercise: str | None = None
+    """The starting point of the trainee's file (exercise steps)."""
+    solution: str | None = None
+    hints: tuple[str, ...] = ()
+    why: str = ""
+    """Pitfall steps: why the policy does not do what its author meant."""
+    probes: tuple[ProbeSpec, ...] = ()
+    lint: bool = False
+    """Exercise steps: error-level lint findings keep the check from passing."""
+    rejected: bool = False
+    """Pitfall steps: the step's policy is expected to be refused by validation."""
+    enforcement: str | None = None
+    """A what-if step run on a simulated copy with this policy enforcement mode."""
+    line: int = 1
+
+
+@dataclass(frozen=True)
+class LabSpec:
+    """Everything lab.yaml says about one lab."""
+
+    id: str
+    title: str
+    minutes: int
+    objectives: tuple[str, ...]
+    workloads: tuple[str, ...]
+    steps: tuple[StepSpec, ...]
+    directory: Path
+    external: tuple[ExternalName, ...] = ()
+    needs_internet: str = ""
+    source: str = ""
+    """The lab.yaml path as shown to trainees (relative to the repository, e.g. manifests/02-x/lab.yaml)."""
+    namespaces: tuple[str, ...] = field(default=())
+    """Filled in by the session from workloads.yaml (the Namespace documents)."""
+
+    def step(self, step_id: str) -> StepSpec:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        known = ", ".join(s.id for s in self.steps)
+        raise KeyError(f"lab {self.id!r} has no step {step_id!r}; its steps are: {known}")
+
+    def path(self, relative: str) -> Path:
+        return self.directory / relative
+
+    def where(self, step: StepSpec) -> str:
+        """`manifests/02-segregation/lab.yaml:41 (step isolate-a)`: where a step's expectations live."""
+        return f"{self.source}:{step.line} (step {step.id})"
+
+
+def lab_ids(root: Path | None = None) -> list[str]:
+    """Every lab that has a lab.yaml, in course order."""
+    base = root or manifests_dir()
+    return sorted(p.parent.name for p in base.glob("*/lab.yaml"))
+
+
+def load_lab(lab_id: str, *, root: Path | None = None) -> LabSpec:
+    """Read and check `manifests/<lab_id>/lab.yaml`; raise LabSpecError listing every problem."""
+    base = root or manifests_dir()
+    path = base / lab_id / "lab.yaml"
+    if not path.is_file():
+        known = ", ".join(lab_ids(base)) or "(none)"
+        raise LabSpecError([f"{path}: there is no lab {lab_id!r}; labs are: {known}"])
+    return parse_lab(path.read_text(encoding="utf-8"), directory=path.parent, expected_id=lab_id,
+                      source=_display(path))
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(manifests_dir().parent))
+    except ValueError:
+        return str(path)
+
+
+def parse_lab(text: str, *, directory: Path, expected_id: str | None = None, source: str = "lab.yaml") -> LabSpec:
+    """Parse lab.yaml text (exposed for tests and tools)."""
+    try:
+        docs = parse_documents(text)
+    except YamlSyntaxError as exc:
+        raise LabSpecError([f"{source}:{exc.line or 1}: {exc}"]) from None
+    if len(docs) != 1 or not isinstance(docs[0].data, dict):
+        raise LabSpecError([f"{source}:1: a lab.yaml is one YAML mapping (id, title, steps, ...)"])
+    reader = _Reader(docs[0].data, docs[0].lines, source, directory)
+    spec = reader.lab(expected_id)
+    if reader.problems:
+        raise LabSpecError(reader.problems)
+    return spec
+
+
+class _Reader:
+    """Walks the parsed mapping, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, data: dict[str, Any], lines: LineMap, source: str, directory: Path):
+        self.data, self.lines, self.source, self.directory = data, lines, source, directory
+        self.problems: list[str] = []
+
+    def problem(self, path: tuple[str | int, ...], message: str) -> None:
+        field_path = format_path(path)
+        where = f"{self.source}:{self.lines.line(path)}"
+        self.problems.append(f"{where}: {field_path + ': ' if field_path else ''}{message}")
+
+    def text(self, value: Any, path: tuple[str | int, ...], *, required: bool = True) -> str:
+        """A non-empty string; absent is fine when not required."""
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            self.problem(path, f"expected a non-empty text, got {value!r}")
+            return ""
+        return value.strip()
+
+    def texts(self, value: Any, path: tuple[str | int, ...]) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.problem(path, f"expected a list of texts, got {value!r}")
+            return ()
+        return tuple(self.text(v, (*path, i)) for i, v in enumerate(value))
+
+    def file(self, value: Any, path: tuple[str | int, ...]) -> str:
+        name = self.text(value, path)
+        if name and not (self.directory / name).is_file():
+            self.problem(path, f"file {name!r} does not exist in {self.directory.name}/")
+        return name
+
+    def lab(self, expected_id: str | None) -> LabSpec:
+        d = self.data
+        for key in sorted(set(d) - _LAB_KEYS):
+            self.problem((key,), f"unknown key {key!r}; known keys: {', '.join(sorted(_LAB_KEYS))}")
+        lab_id = self.text(d.get("id"), ("id",))
+        if expected_id and lab_id and lab_id != expected_id:
+            self.problem(("id",), f"id {lab_id!r} must be the directory name {expected_id!r}")
+        minutes = d.get("minutes")
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
+            self.problem(("minutes",), f"expected the time estimate in minutes (a positive number), got {minutes!r}")
+            minutes = 0
+        objectives = self.texts(d.get("objectives"), ("objectives",))
+        if not objectives:
+            self.problem(("objectives",), "a lab states at least one objective")
+        raw_workloads = d.get("workloads") or ["workloads.yaml"]
+        workloads = tuple(self.file(v, ("workloads", i)) for i, v in enumerate(raw_workloads))
+        external = self.external(d.get("external"))
+        steps = self.steps(d.get("steps"))
+        return LabSpec(id=lab_id, title=self.text(d.get("title"), ("title",)), minutes=minutes,
+                       objectives=objectives, workloads=workloads, steps=steps, directory=self.directory,
+                       external=external, needs_internet=self.text(d.get("needs_internet"), ("needs_internet",),
+                                                                   required=False),
+                       source=self.source)
+
+    def external(self, value: Any) -> tuple[ExternalName, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.problem(("external",), f"expected a list of {{fqdn, ip}}, got {value!r}")
+            return ()
+        names = []
+        for i, item in enumerate(value):
+            if not isinstance(item, dict) or set(item) != {"fqdn", "ip"}:
+                self.problem(("external", i), f"expected {{fqdn: NAME, ip: ADDRESS}}, got {item!r}")
+                continue
+            names.append(ExternalName(str(item["fqdn"]).lower().rstrip("."), str(item["ip"])))
+        return tuple(names)
+
+    def steps(self, value: Any) -> tuple[StepSpec, ...]:
+        if not isinstance(value, list) or not value:
+            self.problem(("steps",), "expected a non-empty list of steps")
+            return ()
+        steps, seen = [], set()
+        for i, item in enumerate(value):
+            path: tuple[str | int, ...] = ("steps", i)
+            if not isinstance(item, dict):
+                self.problem(path, f"expected a step (a mapping with id, kind, probes), got {item!r}")
+                continue
+            step = self.step(item, path)
+            if step.id in seen:
+                self.problem((*path, "id"), f"step id {step.id!r} is used twice")
+            seen.add(step.id)
+            steps.append(step)
+        return tuple(steps)
+
+    def step(self, d: dict[str, Any], path: tuple[str | int, ...]) -> StepSpec:
+        for key in sorted(set(d) - _STEP_KEYS):
+            self.problem((*path, key), f"unknown key {key!r}; known keys: {', '.join(sorted(_STEP_KEYS))}")
+        step_id = self.text(d.get("id"), (*path, "id"))
+        kind = d.get("kind")
+        if kind not in STEP_KINDS:
+            self.problem((*path, "kind"), f"kind {kind!r} is not one of {', '.join(STEP_KINDS)}")
+        policies = tuple(self.file(v, (*path, "policies", i)) for i, v in enumerate(d.get("policies") or []))
+        exercise = solution = None
+        hints: tuple[str, ...] = ()
+        if kind == "exercise":
+            exercise = self.file(d.get("exercise"), (*path, "exercise"))
+            solution = self.file(d.get("solution"), (*path, "solution"))
+            hints = self.texts(d.get("hints"), (*path, "hints"))
+            if not hints:
+                self.problem((*path, "hints"), "an exercise has at least one hint")
+        else:
+            for key in ("exercise", "solution", "hints", "lint"):
+                if key in d:
+                    self.problem((*path, key), f"{key!r} belongs to exercise steps, not {kind!r} steps")
+        why = self.text(d.get("why"), (*path, "why"), required=kind == "pitfall")
+        rejected = bool(d.get("rejected", False))
+        if rejected and kind != "pitfall":
+            self.problem((*path, "rejected"), "only a pitfall step can expect its policy to be rejected")
+        enforcement = d.get("enforcement")
+        if enforcement is not None and enforcement not in _ENFORCEMENT:
+            self.problem((*path, "enforcement"), f"enforcement {enforcement!r} is not one of {', '.join(_ENFORCEMENT)}")
+        probes = []
+        raw_probes = d.get("probes")
+        if raw_probes is None or not isinstance(raw_probes, list):
+            self.problem((*path, "probes"), f"expected a list of probes (may be empty), got {raw_probes!r}")
+            raw_probes = []
+        if not raw_probes and not rejected:
+            self.problem((*path, "probes"), "a step needs at least one probe to be checked")
+        for i, raw in enumerate(raw_probes):
+            probe_path = (*path, "probes", i)
+            try:
+                probe = parse_probe(raw, pitfall=kind == "pitfall")
+            except ValueError as exc:
+                self.problem(probe_path, str(exc))
+                continue
+            probes.append(probe.at(self.lines.line(probe_path)))
+        return StepSpec(id=step_id, kind=str(kind), title=self.text(d.get("title"), (*path, "title")),
+                        policies=policies, exercise=exercise, solution=solution, hints=hints, why=why,
+                        probes=tuple(probes), lint=bool(d.get("lint", False)), rejected=rejected,
+                        enforcement=enforcement, line=self.lines.line(path))

@@ -1,0 +1,57 @@
+"""The trainee's own files: exercise answers under `LABS_HOME/<lab>/`, never touched by a reset.
+
+An exercise file starts as a copy of the lab's template (`manifests/<lab>/policies/...`) the first
+time it is asked for and is never overwritten afterwards, except by `lab.solution(step, apply=True)`,
+which keeps the previous text beside it. Solve mode (`LABS_SOLVE=1`) answers with the solution file
+instead, without touching the trainee's copy.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+from labs.paths import labs_home
+
+__all__ = ["exercise_file", "solve_mode", "has_documents", "keep_and_replace"]
+
+
+def solve_mode() -> bool:
+    """True when exercises should load their solutions (instructors, CI): LABS_SOLVE=1."""
+    return os.environ.get("LABS_SOLVE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def exercise_file(lab_id: str, template: Path) -> Path:
+    """The trainee's copy of an exercise template, created from it on first use."""
+    target = labs_home() / lab_id / template.name
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(template, target)
+    return target
+
+
+def has_documents(text: str) -> bool:
+    """Whether the text holds at least one YAML document (a template of comments holds none).
+
+    Text that is not YAML counts as having documents, so that validation reports the error.
+    """
+    try:
+        return any(doc is not None for doc in yaml.safe_load_all(text))
+    except yaml.YAMLError:
+        return True
+
+
+def keep_and_replace(target: Path, new_text: str) -> Path | None:
+    """Write new_text to target, keeping the old text as `<name>.<time>.bak`; return the backup path."""
+    backup = None
+    if target.exists() and target.read_text(encoding="utf-8") != new_text:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        backup = target.with_name(f"{target.name}.{stamp}.bak")
+        shutil.copyfile(target, backup)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(new_text, encoding="utf-8")
+    return backup
