@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -112,7 +113,13 @@ class SimCluster:
             if pod.node and pod.node not in {n.name for n in self.nodes}:
                 raise ClusterError(f"pod {pod.key} asks for node {pod.node!r}, which does not exist; nodes: "
                                    f"{', '.join(n.name for n in self.nodes)}. Nothing was applied.")
-        result = self.store.apply(ms, self._place)
+        services = []
+        for svc in ms.services:
+            if svc.cluster_ip is None:
+                old = self.store.services.get(svc.key)
+                svc = replace(svc, cluster_ip=old.cluster_ip if old else self.addressing.service_ip())
+            services.append(svc)
+        result = self.store.apply(replace(ms, services=services), self._place)
         self._engine = None
         return result
 
@@ -346,8 +353,6 @@ class SimCluster:
     def _place(self, pod: Pod) -> None:
         node = self.addressing.node_for(pod)
         if not pod.node:
-            from dataclasses import replace
-
             pod = replace(pod, node=node.name)
             self.store.pods[pod.key] = pod
         self._pod_ip[pod.key] = node.internal_ip if pod.host_network else self.addressing.pod_ip(node)

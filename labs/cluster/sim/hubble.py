@@ -43,7 +43,7 @@ class FlowContext:
 class _Builder:
     def __init__(self, ctx: FlowContext, src: Endpoint, dst: Endpoint, traffic: Traffic, src_port: int):
         self.ctx, self.src, self.dst, self.traffic, self.src_port = ctx, src, dst, traffic, src_port
-        self.t = ctx.now()
+        self.t = ctx.now() - timedelta(microseconds=1)
         self.out: list[dict[str, Any]] = []
 
     def endpoint(self, ep: Endpoint) -> dict[str, Any]:
@@ -69,7 +69,7 @@ class _Builder:
         return {self.traffic.protocol: body}
 
     def emit(self, flow: dict[str, Any], node: str, reply: bool = False) -> None:
-        self.t += timedelta(microseconds=150)
+        self.t = max(self.ctx.now(), self.t + timedelta(microseconds=1))
         src, dst = (self.dst, self.src) if reply else (self.src, self.dst)
         full = {"time": iso(self.t), "verdict": "FORWARDED",
                 "IP": {"source": src.ip or "", "destination": dst.ip or "", "ipVersion": "IPv4"},

@@ -69,9 +69,6 @@ class ObjectStore:
             if old is None or old != pod:
                 place(pod)
         for svc in ms.services:
-            old = self.services.get(svc.key)
-            if svc.cluster_ip is None and old is not None:
-                svc = _with_ip(svc, old.cluster_ip)
             put(self.services, svc.key, svc, f"service/{svc.key}")
         for pol in ms.policies:
             put(self.policies, policy_key(pol), pol, f"{pol.kind.lower()}/{pol.ref}")
@@ -118,9 +115,3 @@ def _with_node(pod: Pod, node: str) -> Pod:
     from dataclasses import replace
 
     return replace(pod, node=node)
-
-
-def _with_ip(svc: Service, ip: str | None) -> Service:
-    from dataclasses import replace
-
-    return replace(svc, cluster_ip=ip)
