@@ -84,15 +84,16 @@ def _curl(result: ExecResult, *, is_http: bool, timeout: float, what: str, detai
             return Classified(Outcome.DROPPED, f"the L7 proxy got no answer from {what}: {body.strip()!r}", detail)
         return Classified(Outcome.ALLOWED, f"HTTP {status} from {what}", detail)
     if code == 28:
-        if "Connection timed out" in err or "Resolving timed out" in err or not is_http:
-            phase = "no connection" if "Connection timed out" in err else "no answer"
-        else:
-            phase = "connected, but no HTTP answer"
-        return Classified(Outcome.DROPPED, f"{phase} to {what} within {timeout:g} s{said}", detail)
+        if "Resolving timed out" in err:
+            return Classified(Outcome.DROPPED, f"the name in {what} was not resolved within {timeout:g} s{said}",
+                              detail)
+        phase = "no connection to" if ("Connection timed out" in err or "Failed to connect" in err) else \
+            "no answer from"
+        return Classified(Outcome.DROPPED, f"{phase} {what} within {timeout:g} s{said}", detail)
     if code == 7:
-        if "refused" in err.lower():
-            return Classified(Outcome.ERROR, f"connection refused by {what}: nothing listens there{said}", detail)
-        return Classified(Outcome.ERROR, f"could not connect to {what}{said}", detail)
+        if "unreachable" in err.lower() or "no route" in err.lower():
+            return Classified(Outcome.ERROR, f"no route to {what}{said}", detail)
+        return Classified(Outcome.ERROR, f"connection refused by {what}: nothing listens there{said}", detail)
     if code == 6:
         return Classified(Outcome.ERROR, f"the name in {what} could not be resolved{said}", detail)
     if code in (52, 56, 8, 1, 35, 16) and not is_http:
@@ -165,19 +166,27 @@ def classify_dns(result: ExecResult, *, name: str, timeout: float) -> Classified
     text = result.stdout + "\n" + stderr
     detail: dict[str, Any] = {"exit_code": result.exit_code, "tool": tool, "stdout": result.stdout[-2000:],
                               "stderr": stderr[-2000:]}
-    if "connection timed out" in text or "no servers could be reached" in text:
-        return Classified(Outcome.DROPPED, f"no answer from the DNS server for {name!r} within {timeout:g} s", detail)
     if tool == "dig":
         statuses = _DIG_STATUS.findall(text)
         rcode = statuses[-1] if statuses else None
         ips = _DIG_ANSWER.findall(result.stdout)
     else:
-        fails = _NSLOOKUP_FAIL.findall(text)
-        rcode = fails[0] if fails else ("NOERROR" if result.exit_code == 0 else None)
-        # The first Address lines belong to the server; answers follow a "Name:" line.
+        # The first Address lines belong to the server; answers follow a "Name:" line. With a search
+        # list, BusyBox prints "can't find" lines for the suffixes that failed before the answer.
         after = result.stdout.split("Name:", 1)[1] if "Name:" in result.stdout else ""
         ips = _ADDRESS.findall(after)
-    detail.update(rcode=rcode, ips=ips)
+        fails = _NSLOOKUP_FAIL.findall(text)
+        if ips:
+            rcode = "NOERROR"
+        elif "REFUSED" in fails:
+            rcode = "REFUSED"
+        elif fails:
+            rcode = fails[-1]
+        else:
+            rcode = "NOERROR" if result.exit_code == 0 and "timed out" not in text else None
+    if rcode is None and ("timed out" in text or "no servers could be reached" in text):
+        return Classified(Outcome.DROPPED, f"no answer from the DNS server for {name!r} within {timeout:g} s", detail)
+    detail.update(rcode=rcode, dns=rcode, ips=ips)
     if rcode == "REFUSED":
         return Classified(Outcome.REFUSED, f"the DNS proxy answered REFUSED for {name!r}", detail)
     if rcode == "NOERROR":

@@ -33,7 +33,7 @@ def http_command(url: str, request: HttpRequest | None, *, connect_timeout: floa
     req = request or HttpRequest()
     curl = ["curl", "-sS", "-o", "-", "-w", f"\\n{STATUS_MARK}%{{http_code}}\\n",
             "--connect-timeout", _secs(connect_timeout), "--max-time", _secs(timeout), "-X", req.method]
-    wget = ["wget", "-q", "-O", "-", "-T", _whole(timeout)]
+    wget = ["-O", "-", "-T", _whole(timeout)]
     headers = list(req.headers)
     if req.host:
         headers.append(("Host", req.host))
@@ -45,7 +45,10 @@ def http_command(url: str, request: HttpRequest | None, *, connect_timeout: floa
     q = shlex.join
     script = (f"if command -v curl >/dev/null 2>&1; then echo '{TOOL_MARK}curl' >&2; exec {q(curl)}; fi; ")
     if req.method.upper() == "GET":
-        script += f"if command -v wget >/dev/null 2>&1; then echo '{TOOL_MARK}wget' >&2; exec {q(wget)}; fi; "
+        # GNU wget (has --version) needs -nv to print errors and --tries=1; BusyBox wget prints them with -q.
+        script += (f"if command -v wget >/dev/null 2>&1; then echo '{TOOL_MARK}wget' >&2; "
+                   f"if wget --version >/dev/null 2>&1; then exec wget -nv --tries=1 {q(wget)}; fi; "
+                   f"exec wget -q {q(wget)}; fi; ")
         missing = "neither curl nor wget is installed in this container"
     else:
         missing = f"curl is not installed in this container, and wget cannot send {req.method}"

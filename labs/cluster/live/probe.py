@@ -206,4 +206,6 @@ class ProbeRunner:
         else:
             found = classify_http(result, is_http=probe.http is not None, timeout=timeout, what=res.what)
         found.detail.setdefault("command", res.argv[-1] if res.argv else "")
+        if res.kind != "dns":
+            found.detail.setdefault("destination", res.what)
         return found, res.ends
