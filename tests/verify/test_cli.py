@@ -1,0 +1,85 @@
+"""Does `labs verify` report matches, mismatches and invalid input with the right exit codes and text?"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from labs.__main__ import main
+
+GOOD = textwrap.dedent("""
+    name: two-pods
+    description: one policy, one allowed and one dropped probe
+    source: test
+    cluster:
+      namespaces: {demo: {}}
+      pods:
+        - {name: a, namespace: demo, labels: {app: a}}
+        - {name: b, namespace: demo, labels: {app: b}, ports: [{name: http, containerPort: 80}]}
+    policies: |
+      apiVersion: cilium.io/v2
+      kind: CiliumNetworkPolicy
+      metadata: {name: b-from-a, namespace: demo}
+      spec:
+        endpointSelector: {matchLabels: {app: b}}
+        ingress: [{fromEndpoints: [{matchLabels: {app: a}}], toPorts: [{ports: [{port: "80", protocol: TCP}]}]}]
+    probes:
+      - {from: demo/a, to: demo/b, port: http, expect: allowed}
+      - {from: demo/a, to: demo/b, port: 81, expect: dropped}
+""")
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_all_match_exits_0_with_json_report(tmp_path, capsys):
+    assert main(["verify", write(tmp_path, "good.yaml", GOOD), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["passed"], report["failed"]) == (2, 0)
+    probe = report["scenarios"][0]["probes"][0]
+    assert set(probe) >= {"from", "to", "port", "protocol", "http", "dns", "expect", "observed", "ok", "reason"}
+    assert (probe["from"], probe["to"], probe["port"], probe["observed"], probe["ok"]) == \
+        ("demo/a", "demo/b", "http", "allowed", True)
+
+
+def test_a_mismatch_exits_1_and_says_expected_and_observed(tmp_path, capsys):
+    text = GOOD.replace("port: 81, expect: dropped", "port: 81, expect: allowed")
+    assert main(["verify", write(tmp_path, "bad.yaml", text)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL demo/a -> demo/b:81/TCP: expected allowed, observed dropped" in out
+    assert "ingress at demo/b: no rule allows it; default deny is on (CiliumNetworkPolicy demo/b-from-a)" in out
+    assert out.strip().endswith("1 passed, 1 failed")
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (("expect: dropped", "expect: blocked"), "probes[1].expect: unknown outcome 'blocked'"),
+    (("to: demo/b, port: 81", "to: demo-b, port: 81"), "probes[1].to: target 'demo-b' is not understood"),
+    (("name: two-pods", "nme: two-pods"), "unknown key 'nme'"),
+    (("port: 81, expect", "protocol: ICMP, port: 81, expect"), "probes[1].port: ICMP probes have no port"),
+    (("kind: CiliumNetworkPolicy", "kind: CiliumNetworkPolicy\n  apiVersion: cilium.io/v1"), "bad.yaml"),
+], ids=["outcome-word", "target-form", "unknown-key", "icmp-port", "policy-problem"])
+def test_invalid_input_exits_2_naming_file_line_and_field(tmp_path, capsys, edit, message):
+    path = write(tmp_path, "bad.yaml", GOOD.replace(*edit))
+    assert main(["verify", path]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "bad.yaml:" in err
+
+
+def test_invalid_file_runs_nothing_even_beside_a_good_one(tmp_path, capsys):
+    good = write(tmp_path, "good.yaml", GOOD)
+    bad = write(tmp_path, "bad.yaml", GOOD.replace("expect: dropped", "expect: nope"))
+    assert main(["verify", good, bad, "--json"]) == 2
+    assert capsys.readouterr().out == ""
+
+
+def test_policy_problem_points_at_the_scenario_line(tmp_path, capsys):
+    text = GOOD.replace('port: "80", protocol: TCP', 'port: "80", protocol: ICMP')
+    assert main(["verify", write(tmp_path, "p.yaml", text)]) == 2
+    err = capsys.readouterr().err
+    assert "p.yaml:16" in err and "ICMP" in err
