@@ -9,5 +9,7 @@ from labs.lint.finding import SEVERITIES, Finding, Severity
 from labs.lint.registry import REGISTRY, Check, checks_in_order
 from labs.lint.run import INVALID_INPUT_CODE, LintReport, lint_report, lint_sources, lint_text
 
+checks_in_order()  # registers every check family, so REGISTRY is complete once labs.lint is imported
+
 __all__ = ["Finding", "Severity", "SEVERITIES", "Check", "REGISTRY", "checks_in_order", "LintReport",
            "lint_report", "lint_sources", "lint_text", "INVALID_INPUT_CODE"]
