@@ -117,9 +117,13 @@ def parse_documents(text: str) -> list[RawDocument]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = " ".join(part for part in (exc.context, exc.problem) if part)
-        if exc.context_mark is not None and exc.problem and "<stream end>" in exc.problem:
-            line = exc.context_mark.line + 1  # "found end of file": point at what was left open
-            what += f" (opened at line {line} and never closed)"
+        if exc.problem and "<stream end>" in exc.problem:
+            if exc.context_mark is not None and exc.context_mark.line + 1 < (line or 0):
+                line = exc.context_mark.line + 1  # "found end of file": point at what was left open
+                what += f" (opened at line {line} and never closed)"
+            elif line is not None:  # the last written line, not the empty end of the file
+                written = [n for n, text in enumerate(text.splitlines()[:line], 1) if text.strip()]
+                line = written[-1] if written else line
         raise YamlSyntaxError(f"This is not valid YAML: {what}.", line, index) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(f"This is not valid YAML: {exc}.", None, index) from None
