@@ -37,11 +37,21 @@ class LintContext:
                 yield doc
 
     def doc_of(self, policy: Any) -> RawDoc | None:
+        """The raw document a loaded policy came from: same file, kind and name (index breaks ties).
+
+        Matching by name rather than by index alone keeps lines right when Helm values documents were
+        blanked out before loading (a comment-only first document is no document to the loader).
+        """
         source = getattr(policy, "source", None)
-        for doc in self.documents("manifest"):
-            if source is not None and doc.file == source.file and doc.index == source.document:
+        if source is None:
+            return None
+        candidates = [doc for doc in self.documents("manifest") if doc.file == source.file
+                      and isinstance(doc.data, dict) and doc.data.get("kind") == policy.kind
+                      and (doc.get("metadata", "name") == policy.name)]
+        for doc in candidates:
+            if doc.index == source.document:
                 return doc
-        return None
+        return candidates[0] if candidates else None
 
     # ---- policies --------------------------------------------------------------------------------
     @property
