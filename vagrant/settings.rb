@@ -86,7 +86,7 @@ module CiliumLab
         data.each_key do |key|
           next if schema.key?(key)
 
-          where = trail.empty? ? "top level" : "under '#{trail.join('.')}'"
+          where = trail.empty? ? "at top level" : "under '#{trail.join('.')}'"
           fail!((trail + [key.to_s]).join("."),
                 "unknown key; the keys allowed #{where} are #{schema.keys.join(', ')}.")
         end

@@ -15,9 +15,9 @@ ARCH="$(asset_arch)"
 CILIUM_VERSION="$(lock_require CILIUM_VERSION)"
 WAIT="${CILIUMLAB_WAIT_TIMEOUT:-10m}"
 
-# install_cli NAME VERSION URL_BASE LOCK_PREFIX: one binary from a verified release archive.
+# install_cli NAME VERSION URL LOCK_PREFIX: one binary from a verified release archive.
 install_cli() {
-  local name="$1" version="$2" url="$3/v$2/$1-linux-$ARCH.tar.gz" prefix="$4" archive tmp
+  local name="$1" version="$2" url="$3" prefix="$4" archive tmp
   if stamp_matches "$name-cli" "$version-$ARCH" && [ -x "$ROOT/usr/local/bin/$name" ]; then
     log "$name CLI v$version already installed"
     return 0
@@ -102,8 +102,12 @@ TEXT
 }
 
 phase_start "cilium and hubble CLIs"
-install_cli cilium "$(lock_require CILIUM_CLI_VERSION)" https://github.com/cilium/cilium-cli/releases/download CILIUM_CLI
-install_cli hubble "$(lock_require HUBBLE_VERSION)" https://github.com/cilium/hubble/releases/download HUBBLE
+CILIUM_CLI_VERSION="$(lock_require CILIUM_CLI_VERSION)"
+HUBBLE_VERSION="$(lock_require HUBBLE_VERSION)"
+install_cli cilium "$CILIUM_CLI_VERSION" \
+  "https://github.com/cilium/cilium-cli/releases/download/v$CILIUM_CLI_VERSION/cilium-linux-$ARCH.tar.gz" CILIUM_CLI
+install_cli hubble "$HUBBLE_VERSION" \
+  "https://github.com/cilium/hubble/releases/download/v$HUBBLE_VERSION/hubble-linux-$ARCH.tar.gz" HUBBLE
 phase_end
 phase_start "Cilium $CILIUM_VERSION"; install_cilium; phase_end
 summary
