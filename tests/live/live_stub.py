@@ -82,7 +82,8 @@ class KubeStub:
                 "spec": {"template": {"spec": {"containers": [{"name": "cilium-agent", "image": cilium_image}]}}},
                 "status": {"desiredNumberScheduled": 1, "numberReady": 1, "updatedNumberScheduled": 1}})
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                       daemon=True)
 
     @property
     def url(self) -> str:
@@ -214,7 +215,8 @@ class KubeStub:
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                code, payload = stub.handle(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                code, payload = stub.handle(self.command, self.path, headers, body)
                 data = json.dumps(payload).encode()
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")
