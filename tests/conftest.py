@@ -38,6 +38,12 @@ WORKLOADS = textwrap.dedent("""
 
 
 @pytest.fixture
+def workloads_yaml() -> str:
+    """The YAML text the `sim` fixture applies."""
+    return WORKLOADS
+
+
+@pytest.fixture
 def sim():
     """A SimCluster with frontend/web, frontend/other, backend/api (+ Service) and two external names."""
     from labs.cluster.sim import SimCluster

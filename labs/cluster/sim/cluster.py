@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -32,9 +32,20 @@ from labs.outcomes import Outcome
 from labs.policy.endpoints import RESERVED_IDENTITY, Endpoint, Traffic, pod_endpoint, reserved_endpoint
 from labs.policy.engine import ENFORCEMENT_MODES, PolicyEngine
 from labs.policy.fqdn import normalize_name
+from labs.policy.verdict import Verdict
 from labs.probes import HttpRequest, Probe, ProbeResult
 
-__all__ = ["CILIUM_VERSION", "SimCluster"]
+__all__ = ["CILIUM_VERSION", "Evaluation", "SimCluster"]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The endpoints and traffic behind the last policy decision of a probe (what `explain` shows)."""
+
+    source: Endpoint
+    destination: Endpoint
+    traffic: Traffic
+    verdict: Verdict
 
 CILIUM_VERSION = "1.19.5"
 
@@ -63,6 +74,8 @@ class SimCluster:
         self._engine: PolicyEngine | None = None
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._probe_count = 0
+        self.last_evaluation: Evaluation | None = None
+        """Set by every probe that reached a policy decision (for the last decision it made)."""
         namespaces, pods, services = builtin_objects(self.nodes)
         self.store.apply(ManifestSet(namespaces=namespaces, pods=pods, services=services), self._place)
         for name, ip in (external or {}).items():
@@ -186,6 +199,7 @@ class SimCluster:
 
     def probe(self, probe: Probe, *, timeout: float = DEFAULT_PROBE_TIMEOUT) -> ProbeResult:
         self._probe_count += 1
+        self.last_evaluation = None
         src_pod = self.store.pods.get(probe.source)
         if src_pod is None:
             return self._error(probe, f"source pod {probe.source} does not exist")
@@ -225,6 +239,7 @@ class SimCluster:
             return ProbeResult(probe, Outcome.ALLOWED, "a pod reaching itself through its own Service skips "
                                "policy (hairpin)", tuple(flows), None, {"via": resolved.via})
         verdict = self.engine.verdict(src, dst, traffic)
+        self.last_evaluation = Evaluation(src, dst, traffic, verdict)
         flows += attempt_flows(self._flow_context(), verdict, src, dst, traffic, 40000 + self._probe_count % 20000)
         self._flows.extend(flows)
         detail: dict[str, Any] = {"destination_ip": resolved.ip}
@@ -254,6 +269,7 @@ class SimCluster:
         server = self._dns_server(src)
         traffic = Traffic("UDP", 53, dns_name=normalize_name(name))
         verdict = self.engine.verdict(src, server, traffic)
+        self.last_evaluation = Evaluation(src, server, traffic, verdict)
         ips: list[str] = []
         rcode = "NOERROR"
         if verdict.outcome is Outcome.ALLOWED:

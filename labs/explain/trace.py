@@ -1,0 +1,177 @@
+"""Why is this traffic allowed or denied? A step-by-step account built from the engine's verdict.
+
+The verdict always comes from the engine, evaluated on a simulated copy of the cluster's state (the
+simulated cluster itself, a mirror of a live cluster's pods, Services and policies, or the files
+given). On a live cluster the Hubble evidence for the pair is added, so the trainee can compare what
+the model says with what the datapath did.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from labs.cluster.base import Cluster
+from labs.manifests import ManifestSet
+from labs.outcomes import Outcome
+from labs.policy.endpoints import Endpoint, Traffic
+from labs.policy.verdict import DirectionVerdict, Verdict
+from labs.probes import Probe
+
+__all__ = ["Explanation", "explain", "mirror_of"]
+
+
+@dataclass
+class Explanation:
+    probe: Probe
+    outcome: Outcome
+    reason: str
+    backend: str
+    source: Endpoint | None = None
+    destination: Endpoint | None = None
+    traffic: Traffic | None = None
+    verdict: Verdict | None = None
+    identities: tuple[int | None, int | None] = (None, None)
+    suggestion: str | None = None
+    evidence: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"{self.probe.describe()}   [{self.backend} backend]"]
+        if self.source is not None:
+            out.append(_endpoint_line("source", self.source, self.identities[0]))
+        if self.destination is not None:
+            out.append(_endpoint_line("destination", self.destination, self.identities[1]))
+        if self.verdict is not None:
+            for d in (self.verdict.egress, self.verdict.ingress):
+                if d is not None:
+                    out.extend(_direction_lines(d))
+            skipped = _skipped_direction(self.verdict, self.source, self.destination)
+            if skipped:
+                out.append(skipped)
+        drop = f" ({self.verdict.drop_reason})" if self.verdict and self.verdict.drop_reason else ""
+        out.append(f"verdict: {self.outcome.value}{drop}: {self.reason}")
+        if self.suggestion:
+            out.append("smallest change that would allow it:")
+            out.extend("    " + line for line in self.suggestion.splitlines())
+        if self.evidence:
+            out.append("Hubble saw for this pair:")
+            out.extend("    " + e for e in self.evidence)
+        return out
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+    def _repr_html_(self) -> str:
+        colour = {"allowed": "#1a7f37", "dropped": "#cf222e", "l7-denied": "#bc4c00", "refused": "#8250df"}.get(
+            self.outcome.value, "#57606a")
+        return (f'<div style="border-left:4px solid {colour};padding-left:8px">'
+                f"<pre style=\"white-space:pre-wrap\">{html.escape(str(self))}</pre></div>")
+
+
+def _endpoint_line(role: str, ep: Endpoint, identity: int | None) -> str:
+    ident = f"identity {identity}" if identity is not None else ep.kind
+    labels = ", ".join(str(lb) for lb in sorted(ep.labels)) or "(none)"
+    addr = f" {ep.ip}" if ep.ip else ""
+    return f"{role:<12} {ep.name}{addr} ({ident}); labels: {labels}"
+
+
+def _direction_lines(d: DirectionVerdict) -> list[str]:
+    head = f"{d.direction} at {d.endpoint}: "
+    if not d.enforced:
+        return [head + f"not enforced: {d.reason}"]
+    lines = [head + "enforced, " + ("default deny ON" if d.default_deny else "default deny off")]
+    if d.default_deny_by:
+        lines.append(f"    default deny switched on by: {', '.join(d.default_deny_by)}")
+    lines.append(f"    policies selecting it: {', '.join(d.selected_by) or '(none: enforcement mode)'}")
+    if d.rule is not None:
+        lines.append(f"    deciding rule: {d.rule}")
+    if d.matched:
+        lines.append(f"    matched: {d.matched}")
+    if d.lifted_by is not None:
+        lines.append(f"    L7 restriction lifted by: {d.lifted_by}")
+    if d.l7_rules and d.outcome is not Outcome.ALLOWED:
+        lines.append(f"    {d.l7.upper() if d.l7 else 'L7'} rules in force: {'; '.join(d.l7_rules)}")
+    lines.append(f"    => {d.outcome.value}: {d.reason}")
+    return lines
+
+
+def _skipped_direction(verdict: Verdict, src: Endpoint | None, dst: Endpoint | None) -> str | None:
+    if verdict.egress is not None and not verdict.egress.allowed and dst is not None and dst.is_pod:
+        return f"ingress at {dst.name}: not evaluated (the traffic never left the source)"
+    if verdict.ingress is None and dst is not None and not dst.is_pod:
+        return f"ingress: {dst.name} is not a pod, so only the source's egress policy applies"
+    return None
+
+
+def mirror_of(cluster: Cluster):
+    """A simulated copy of a cluster's namespaces, pods, Services and policies."""
+    from dataclasses import replace
+
+    from labs.cluster.sim import SimCluster
+
+    if cluster.backend == "sim":
+        return cluster
+    info = cluster.info()
+    mirror = SimCluster(enforcement=info.policy_enforcement if info.policy_enforcement in
+                        ("default", "always", "never") else "default",
+                        reason="simulated mirror of the live cluster")
+    ms = ManifestSet(namespaces=[n for n in cluster.namespaces() if n.name not in ("default", "kube-system")],
+                     pods=[replace(p, node=None) for p in cluster.pods() if p.namespace != "kube-system"],
+                     services=[s for s in cluster.services() if s.namespace not in ("default", "kube-system")],
+                     policies=list(cluster.policies()))
+    mirror.apply_set(ms)
+    return mirror
+
+
+def explain(cluster: Cluster, probe: Probe, *, evidence_flows: Iterable[dict[str, Any]] | None = None) -> Explanation:
+    """Explain one probe on `cluster` (simulated, or live through a simulated mirror)."""
+    from labs.explain.suggest import suggest_fix
+
+    sim = mirror_of(cluster)
+    result = sim.probe(probe)
+    ev = sim.last_evaluation
+    exp = Explanation(probe, result.outcome, result.reason, cluster.backend)
+    if ev is not None:
+        exp.source, exp.destination, exp.traffic, exp.verdict = ev.source, ev.destination, ev.traffic, ev.verdict
+        exp.identities = (_identity(cluster, sim, ev.source), _identity(cluster, sim, ev.destination))
+        exp.suggestion = suggest_fix(ev.verdict, ev.source, ev.destination, ev.traffic)
+    if cluster.backend != "sim":
+        flows = list(evidence_flows) if evidence_flows is not None else cluster.flows()
+        exp.evidence = hubble_evidence(flows, probe)
+    return exp
+
+
+def _identity(cluster: Cluster, sim, ep: Endpoint) -> int | None:
+    if ep.is_pod:
+        return cluster.identity(ep.name) if cluster.backend != "sim" else sim.identity(ep.name)
+    from labs.policy.endpoints import RESERVED_IDENTITY
+
+    return RESERVED_IDENTITY.get(ep.kind)
+
+
+def hubble_evidence(flows: Iterable[dict[str, Any]], probe: Probe, limit: int = 8) -> list[str]:
+    """One line per flow from the probe's source pod towards its target: verdict, reason, policies."""
+    ns, pod = probe.source.split("/", 1)
+    lines = []
+    for item in flows:
+        f = item.get("flow", item)
+        src = f.get("source") or {}
+        if src.get("namespace") != ns or src.get("pod_name") != pod:
+            continue
+        dst = f.get("destination") or {}
+        if probe.target is not None and probe.target.kind == "pod":
+            tns, tpod = probe.target.value.split("/", 1)
+            if dst.get("namespace") != tns or dst.get("pod_name") != tpod:
+                continue
+        policies = [p.get("name", "?") for key in ("egress_allowed_by", "ingress_allowed_by", "egress_denied_by",
+                                                   "ingress_denied_by") for p in f.get(key) or []]
+        text = f"{f.get('time', '')} {f.get('verdict', '?')}"
+        if f.get("drop_reason_desc"):
+            text += f" {f['drop_reason_desc']}"
+        if f.get("traffic_direction"):
+            text += f" {f['traffic_direction'].lower()}"
+        if policies:
+            text += f" by {', '.join(policies)}"
+        lines.append(text)
+    return lines[-limit:]

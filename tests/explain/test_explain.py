@@ -1,0 +1,104 @@
+"""Does `explain` tell the whole story of a verdict, and is its suggested fix a policy that works?"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from labs.__main__ import main
+from labs.explain import explain
+from labs.manifests import load_text
+from labs.outcomes import Outcome
+from labs.probes import HttpRequest, Probe, parse_target
+
+GET_ONLY = textwrap.dedent("""
+    apiVersion: cilium.io/v2
+    kind: CiliumNetworkPolicy
+    metadata: {name: get-only, namespace: backend}
+    spec:
+      endpointSelector: {matchLabels: {app: api}}
+      ingress:
+      - fromEndpoints: [{matchLabels: {k8s:io.kubernetes.pod.namespace: frontend, app: web}}]
+        toPorts: [{ports: [{port: "8080", protocol: TCP}], rules: {http: [{method: GET, path: "/api/.*"}]}}]
+""")
+
+
+def probe(src, dst, port=8080, http=None, protocol="TCP"):
+    return Probe(src, parse_target(dst), port, protocol, http)
+
+
+def test_default_deny_trace_names_identities_policies_and_fix(sim):
+    sim.apply(GET_ONLY)
+    exp = explain(sim, probe("frontend/other", "backend/api"))
+    text = str(exp)
+    assert exp.outcome is Outcome.DROPPED
+    assert "source       frontend/other" in text and "k8s:app=other" in text
+    assert "egress at frontend/other: not enforced: no policy selects frontend/other for egress" in text
+    assert "default deny switched on by: CiliumNetworkPolicy backend/get-only" in text
+    assert "verdict: dropped (POLICY_DENIED)" in text
+    assert "fromEndpoints: [{matchLabels: {k8s:io.kubernetes.pod.namespace: frontend, app: other}}]" in exp.suggestion
+
+
+def test_suggested_policy_is_valid_and_makes_the_probe_pass(sim):
+    sim.apply(GET_ONLY)
+    p = probe("frontend/other", "backend/api")
+    fix = explain(sim, p).suggestion
+    body = "\n".join(line for line in fix.splitlines() if not line.startswith("#"))
+    load_text(body)
+    sim.apply(body)
+    assert sim.probe(p).outcome is Outcome.ALLOWED
+
+
+def test_egress_suggestion_for_world_uses_cidr(sim):
+    sim.apply("apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: lock, namespace: frontend}\n"
+              "spec: {endpointSelector: {}, egress: [{}]}\n")
+    p = probe("frontend/web", "ip:198.51.100.7", 443)
+    fix = explain(sim, p).suggestion
+    assert "toCIDR: [198.51.100.7/32]" in fix
+    sim.apply("\n".join(line for line in fix.splitlines() if not line.startswith("#")))
+    assert sim.probe(p).outcome is Outcome.ALLOWED
+
+
+def test_l7_denial_suggests_the_http_rule_to_add(sim):
+    sim.apply(GET_ONLY)
+    exp = explain(sim, probe("frontend/web", "backend/api", http=HttpRequest("POST", "/api/orders")))
+    assert exp.outcome is Outcome.L7_DENIED
+    assert "HTTP rules in force: {method='GET', path='/api/.*'}" in str(exp)
+    assert exp.suggestion.splitlines()[-1] == "- {method: POST, path: '/api/orders'}"
+
+
+def test_explicit_deny_suggests_narrowing_not_adding(sim):
+    sim.apply(GET_ONLY.replace("ingress:", "ingressDeny:").replace(
+        ', rules: {http: [{method: GET, path: "/api/.*"}]}', ""))
+    exp = explain(sim, probe("frontend/web", "backend/api"))
+    assert exp.verdict.drop_reason == "POLICY_DENY"
+    assert "a deny always wins" in exp.suggestion
+
+
+def test_allowed_traffic_has_no_suggestion(sim):
+    exp = explain(sim, probe("frontend/web", "backend/api"))
+    assert exp.outcome is Outcome.ALLOWED and exp.suggestion is None
+    assert "<pre" in exp._repr_html_()
+
+
+def test_cli_on_files_exit_codes(tmp_path, capsys, workloads_yaml):
+    files = tmp_path / "all.yaml"
+    files.write_text(workloads_yaml + "---\n" + GET_ONLY)
+    args = ["explain", "--from", "frontend/web", "--to", "backend/api", "--port", "8080", str(files)]
+    assert main([*args, "--http", "GET", "/api/x"]) == 0
+    assert main([*args, "--http", "DELETE", "/api/x"]) == 1
+    out = capsys.readouterr().out
+    assert "verdict: l7-denied" in out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--from", "frontend/web", "--port", "80"], "give either --to TARGET or --dns NAME"),
+    (["--from", "web", "--to", "backend/api", "--port", "80"], "is not a pod"),
+    (["--from", "frontend/web", "--to", "backend/api"], "--port is needed"),
+], ids=["no-target", "bad-source", "no-port"])
+def test_cli_invalid_input_exits_2(tmp_path, capsys, argv, message, workloads_yaml):
+    files = tmp_path / "w.yaml"
+    files.write_text(workloads_yaml)
+    assert main(["explain", *argv, str(files)]) == 2
+    assert message in capsys.readouterr().err
