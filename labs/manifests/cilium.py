@@ -48,7 +48,8 @@ def _section_hints(section: str) -> dict[str, str]:
                 f"{', '.join(_PEERS_IN if ingress else _PEERS_OUT)}." for p in wrong}
     if section == "egressDeny":
         hints["toFQDNs"] = "toFQDNs is allowed only in egress (allow) rules, not in egressDeny."
-    hints["authentication" if section.endswith("Deny") else "_"] = "Deny rules cannot require authentication."
+    if section.endswith("Deny"):
+        hints["authentication"] = "Deny rules cannot require authentication."
     return hints
 
 
@@ -292,6 +293,8 @@ def parse_cilium_policy(doc: Field, *, default_namespace: str) -> CiliumPolicy |
     meta = parse_metadata(fields.get("metadata"), doc, namespaced=not clusterwide,
                           default_namespace=default_namespace)
     rules: list[Rule] = []
+    if "spec" not in fields and fields.get("specs") is not None and fields["specs"].value == []:
+        fields["specs"].problem(f"'specs' is empty; a {kind} needs at least one rule in 'spec' or 'specs'.")
     if "spec" not in fields and "specs" not in fields:
         doc.problem(f"A {kind} needs a 'spec' (one rule) or 'specs' (a list of rules).")
     if "spec" in fields:
