@@ -28,10 +28,10 @@ def api_client(kubeconfig: str | None = None, context: str | None = None) -> Any
 class SecretTokens:
     """Reads `data.token` of the trainee's `kubernetes.io/service-account-token` Secret, waiting for it."""
 
-    def __init__(self, client: Any, *, poll: float = 0.5):
+    def __init__(self, client: Any, *, poll: float = 0.5, core: Any = None):
         from kubernetes import client as k8s
 
-        self.core = k8s.CoreV1Api(client)
+        self.core = core or k8s.CoreV1Api(client)
         self.poll = poll
 
     def token(self, access: TraineeAccess, *, timeout: float) -> str:
@@ -69,11 +69,11 @@ class RequestedTokens:
 class SubjectAccessReviewer:
     """Answers an AccessRequest with a SubjectAccessReview, exactly as the API server would authorise it."""
 
-    def __init__(self, client: Any, *, timeout: float = 10.0):
+    def __init__(self, client: Any, *, timeout: float = 10.0, auth: Any = None):
         from kubernetes import client as k8s
 
         self.k8s = k8s
-        self.auth = k8s.AuthorizationV1Api(client)
+        self.auth = auth or k8s.AuthorizationV1Api(client)
         self.timeout = timeout
 
     def review(self, request: AccessRequest) -> Decision:

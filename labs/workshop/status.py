@@ -62,7 +62,8 @@ class RoomStatus:
                          for t in self.trainees},
             "columns": [f"{lab}/{step}" for lab, step in self.columns],
             "problems": dict(self.problems),
-            "most_failed_step": asdict(self.most_failed) if self.most_failed else None,
+            "most_failed_step": {**asdict(self.most_failed), "stuck": list(self.most_failed.stuck)}
+            if self.most_failed else None,
         }
 
     def render_text(self) -> str:

@@ -56,7 +56,8 @@ def test_trainee_lists(tmp_path, text, names):
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("alice\nbob\nalice\n", "The trainee 'alice' appears twice in {path} (lines 1 and 3); each trainee needs a unique name."),
+    ("alice\nbob\nalice\n",
+     "The trainee 'alice' appears twice in {path} (lines 1 and 3); each trainee needs a unique name."),
     ("alice\nBob\n", "The trainee name in {path}:2 'Bob' is not a DNS-1123 label"),
     ("- alice\n- 42\n", "The trainee name in {path}:2 42 is not text"),
     ("people: [alice]\n", "is a YAML mapping without a 'trainees:' key"),

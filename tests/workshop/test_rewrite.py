@@ -134,7 +134,8 @@ def test_strict_rewrite_refuses_everything_and_names_the_document():
     with pytest.raises(WorkshopRewriteError) as err:
         rewrite_text(text, ALICE, name="policies/x.yaml", strict=True)
     assert str(err.value).splitlines() == [
-        "1 document(s) of policies/x.yaml cannot be applied by trainee 'alice' on a shared cluster; nothing was applied:",
+        "1 document(s) of policies/x.yaml cannot be applied by trainee 'alice' on a shared cluster; "
+        "nothing was applied:",
         "  policies/x.yaml (document 1): CiliumClusterwideNetworkPolicy 'all' skipped: it is cluster-wide and would "
         "affect every trainee on the shared cluster; this part of the lab is read-only in workshop mode",
         "Leave LABS_TRAINEE unset to run this lab on your own cluster.",
