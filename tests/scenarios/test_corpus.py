@@ -26,6 +26,20 @@ TOP_KEYS = {"name", "description", "source", "notes", "cluster", "manifests", "p
 OUTCOME_WORDS = {o.value for o in Outcome}
 MINIMUM_SCENARIOS = 70
 
+# Files where the simulated engine disagrees with the cited Cilium sources, with the reason. They run as
+# strict xfail: the day the engine is fixed they pass, the run fails, and the entry must be removed.
+# An expectation is never edited to match the engine; only the sources can change it.
+KNOWN_ENGINE_DISAGREEMENTS: dict[str, str] = {
+    "116-host-ingress-always-allowed.yaml": (
+        "a hostNetwork pod on another node is treated as the local host (allow-localhost) instead of "
+        "remote-node; fact sheet §2.3: allow-localhost covers the local node only"
+    ),
+    "117-from-entities-host-and-remote-node.yaml": (
+        "a hostNetwork pod on another node is treated as the local host, so `fromEntities: [host]` "
+        "and allow-localhost let it in; it is remote-node as seen from the destination's node"
+    ),
+}
+
 
 def _load(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
@@ -131,7 +145,21 @@ def _describe(probe: dict[str, Any]) -> str:
     return text
 
 
-@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def _behaviour_params() -> list[Any]:
+    params = []
+    for path in FILES:
+        reason = KNOWN_ENGINE_DISAGREEMENTS.get(path.name)
+        marks = [pytest.mark.xfail(reason=f"engine disagrees with Cilium: {reason}", strict=True)] if reason else []
+        params.append(pytest.param(path, id=path.name, marks=marks))
+    return params
+
+
+def test_known_disagreements_name_existing_files() -> None:
+    missing = sorted(set(KNOWN_ENGINE_DISAGREEMENTS) - {p.name for p in FILES})
+    assert not missing, f"KNOWN_ENGINE_DISAGREEMENTS names files that do not exist: {missing}"
+
+
+@pytest.mark.parametrize("path", _behaviour_params())
 def test_scenario_matches_cilium(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, report, stderr = _verify(path, capsys)
     assert code != 2, f"{path.name} was rejected as invalid input:\n{stderr}"
