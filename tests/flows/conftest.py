@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 DATA = Path(__file__).parent / "data"
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "hubble-flows"
 
 
 @pytest.fixture(scope="session")

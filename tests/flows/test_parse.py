@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
-from conftest import REFERENCE
 
 from labs.flows import Flow, FlowParseError, parse_flow, parse_lines
 from labs.flows.parse import parse_time
+
+REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "hubble-flows"
 
 needs_reference = pytest.mark.skipif(not REFERENCE.is_dir(), reason=f"reference captures not found at {REFERENCE}")
 
