@@ -67,6 +67,8 @@ class KubeStub:
         self.objects: dict[tuple[str, str | None, str, str], dict] = {}
         self.requests: list[tuple[str, str, dict]] = []
         self.reject: dict[tuple[str, str], str] = {}
+        self.statuses: dict[tuple[str, str], dict] = {}
+        """Status given to an object when it is applied, instead of a ready one."""
         self.auto_ready = True
         self.token = token
         self._rv = 100
@@ -202,7 +204,9 @@ class KubeStub:
         if query.get("dryRun") == "All":
             return 200, merged
         if changed:
-            if self.auto_ready:
+            if (plural, name) in self.statuses:
+                merged["status"] = copy.deepcopy(self.statuses[(plural, name)])
+            elif self.auto_ready:
                 self._ready_status(merged)
             merged = self.put("/" + "/".join(filter(None, [prefix.strip("/"), "namespaces" if namespace else None,
                                                            namespace, plural, name])), merged)

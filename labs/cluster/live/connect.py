@@ -53,6 +53,7 @@ def build_api(choice: KubeconfigChoice, *, timeout: float = DEFAULT_CONNECT_TIME
         raise ClusterError(f"The kubeconfig {choice.label!r} (context {choice.context!r}) cannot be used: {exc}. "
                            "Export it again from the VM with `vagrant up`.") from None
     configuration.retries = False
+    configuration.connection_pool_maxsize = 32  # probe_many runs many lookups at once
     where = f"kubeconfig {choice.label}, context {choice.context!r}"
     return KubeApi(client.ApiClient(configuration), server=choice.server, where=where, timeout=max(timeout, 10.0))
 

@@ -79,7 +79,7 @@ def flows_for(flows: Iterable[dict[str, Any]], ends: Endpoints) -> list[dict[str
                 picked.append(obj)
             continue
         fqdn = ends.extra.get("fqdn")
-        if fqdn and _is_source(src_pod, src_ip, ends):
+        if fqdn and (_is_source(src_pod, src_ip, ends) or _is_source(dst_pod, dst_ip, ends)):
             dns = (flow.get("l7") or {}).get("dns")
             names = flow.get("destination_names") or []
             if (dns and _query_matches(str(dns.get("query", "")), fqdn)) or any(
@@ -143,7 +143,8 @@ def attribute(found: Classified, flows: list[dict[str, Any]], ends: Endpoints) -
                        + (" (maybe the destination does not answer)" if flows else " (no flows seen)"),
                        detail=detail)
     if found.outcome is Outcome.ERROR:
-        other = [f for f in drops if f.get("drop_reason_desc") not in POLICY_DROPS]
+        # L7 flows never carry drop_reason_desc; only L3/L4 drops with a reason say something here.
+        other = [f for f in drops if f.get("drop_reason_desc") and f["drop_reason_desc"] not in POLICY_DROPS]
         if other:
             why = other[0].get("drop_reason_desc") or "unknown reason"
             detail["drop_reason"] = why

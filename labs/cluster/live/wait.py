@@ -83,7 +83,9 @@ def wait_ready(api: KubeApi, targets: Sequence[Target], *, timeout: float, progr
         bar.close()
     lines = [f"Not ready after {timeout:g} s:"]
     lines += [f"  {t.label}: {text}" for t, text in pending]
-    lines += [f"  {r}" for r in _pod_reasons(api, {t.namespace for t, _ in pending if t.namespace})]
+    shown = {t.label for t, _ in pending}
+    lines += [f"  {r}" for r in _pod_reasons(api, {t.namespace for t, _ in pending if t.namespace})
+              if r.split(":", 1)[0] not in shown]
     lines.append("Look closer with `kubectl -n <namespace> describe pod <name>`, or wait longer with a larger "
                  "timeout= (e.g. timeout=300 while images are pulled the first time).")
     raise ClusterError("\n".join(lines))
