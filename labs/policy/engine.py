@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 from labs.manifests.objects import Service
 from labs.outcomes import Outcome
 from labs.policy.build import Entry, build_entries
-from labs.policy.endpoints import Endpoint, Traffic
+from labs.policy.endpoints import Endpoint, Traffic, reserved_endpoint
 from labs.policy.model import Policy
 from labs.policy.ports import PortSpec, dns_rule_matches, http_rule_matches
 from labs.policy.verdict import POLICY_DENIED, POLICY_DENY, DirectionVerdict, Verdict
@@ -76,7 +76,7 @@ class PolicyEngine:
         egress = self.decide("egress", src, dst, traffic, dst) if src.is_pod else None
         ingress = None
         if egress is None or egress.allowed:
-            ingress = self.decide("ingress", dst, src, traffic, dst) if dst.is_pod else None
+            ingress = self.decide("ingress", dst, as_seen_from(src, dst.node), traffic, dst) if dst.is_pod else None
         decided = [d for d in (egress, ingress) if d is not None]
         denied = next((d for d in decided if not d.allowed), None)
         if denied is not None:
@@ -193,6 +193,17 @@ class PolicyEngine:
         return DirectionVerdict(outcome=Outcome.ALLOWED, rule=m.entry.ref, matched=_describe(m), l7=kind,
                                 l7_rules=rules_text, reason=f"allowed by {m.entry.ref} (through the {kind} proxy)",
                                 **common)
+
+
+def as_seen_from(ep: Endpoint, node: str | None) -> Endpoint:
+    """A node's identity depends on who looks: `host` on its own node, `remote-node` everywhere else."""
+    if ep.kind not in ("host", "remote-node") or node is None or ep.node is None:
+        return ep
+    kind = "host" if ep.node == node else "remote-node"
+    if kind == ep.kind:
+        return ep
+    apiserver = any(lb.key == "kube-apiserver" for lb in ep.labels)
+    return reserved_endpoint(kind, ip=ep.ip, node=ep.node, name=ep.name, apiserver=apiserver)
 
 
 def _describe(m: _Match) -> str:

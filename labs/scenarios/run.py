@@ -41,7 +41,8 @@ class ProbeCheck:
     def to_json(self) -> dict[str, Any]:
         p = self.expectation.probe
         return {"from": p.source, "to": str(p.target) if p.target else None, "port": p.port, "protocol": p.protocol,
-                "http": {"method": p.http.method, "path": p.http.path} if p.http else None, "dns": p.dns,
+                "http": {"method": p.http.method, "path": p.http.path, "headers": dict(p.http.headers),
+                         "host": p.http.host} if p.http else None, "dns": p.dns,
                 "expect": self.expectation.expect.value if self.expectation.expect else None,
                 "observed": self.result.outcome.value, "ok": self.ok, "reason": self.result.reason,
                 "line": self.expectation.line}

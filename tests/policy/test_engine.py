@@ -196,3 +196,13 @@ def test_icmp_needs_icmps_when_ports_are_listed(sim):
     """))
     assert probe(sim, "frontend/web", "backend/api", protocol="ICMP").outcome is Outcome.DROPPED
     assert probe(sim, "frontend/other", "backend/api", protocol="ICMP").outcome is Outcome.ALLOWED
+
+
+def test_a_node_is_host_only_to_pods_on_it():
+    from labs.policy.endpoints import reserved_endpoint
+    from labs.policy.engine import as_seen_from
+
+    node_a = reserved_endpoint("host", node="worker", ip="192.168.56.11")
+    assert as_seen_from(node_a, "worker").kind == "host"
+    assert as_seen_from(node_a, "control-plane").kind == "remote-node"
+    assert as_seen_from(as_seen_from(node_a, "control-plane"), "worker").kind == "host"

@@ -29,16 +29,7 @@ MINIMUM_SCENARIOS = 70
 # Files where the simulated engine disagrees with the cited Cilium sources, with the reason. They run as
 # strict xfail: the day the engine is fixed they pass, the run fails, and the entry must be removed.
 # An expectation is never edited to match the engine; only the sources can change it.
-KNOWN_ENGINE_DISAGREEMENTS: dict[str, str] = {
-    "116-host-ingress-always-allowed.yaml": (
-        "a hostNetwork pod on another node is treated as the local host (allow-localhost) instead of "
-        "remote-node; fact sheet §2.3: allow-localhost covers the local node only"
-    ),
-    "117-from-entities-host-and-remote-node.yaml": (
-        "a hostNetwork pod on another node is treated as the local host, so `fromEntities: [host]` "
-        "and allow-localhost let it in; it is remote-node as seen from the destination's node"
-    ),
-}
+KNOWN_ENGINE_DISAGREEMENTS: dict[str, str] = {}
 
 
 def _load(path: Path) -> dict[str, Any]:
