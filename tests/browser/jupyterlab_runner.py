@@ -104,7 +104,10 @@ def running_lab(base: Path, files: list[Path]) -> Iterator[Lab]:
                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
                f"--LabApp.app_settings_dir={settings}", "--LabApp.news_url=None",
                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-               "--LabApp.extension_manager=readonly", "--ServerApp.port_retries=0"]
+               "--LabApp.extension_manager=readonly", "--ServerApp.port_retries=0",
+               # language servers and terminals are not needed here and cost seconds at start-up
+               "--ServerApp.jpserver_extensions={'jupyter_lsp': False, 'jupyter_server_terminals': False}",
+               "--ServerApp.terminals_enabled=False"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     log = base / "jupyterlab.log"
