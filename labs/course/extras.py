@@ -59,16 +59,16 @@ class LabExtras:
     # ---- identities and explanations ------------------------------------------------------------
     def identities(self) -> IdentityTable:
         """Each pod of the lab, its security identity, and the labels Cilium derives it from."""
-        from labs.policy.labels import identity_labels  # type: ignore[attr-defined]
+        from labs.policy.labels import pod_labels
 
         rows = []
         ns_labels = {ns.name: dict(ns.labels) for ns in self.cluster.namespaces()}
         for ns in self.namespaces:
             for pod in self.cluster.pods(ns):
-                labels = identity_labels(pod, ns_labels.get(ns, {}))
+                labels = pod_labels(pod.labels, ns, ns_labels.get(ns, {}), pod.service_account)
                 identity = self.cluster.identity(pod.key)
                 rows.append((pod.key, str(identity) if identity is not None else "?",
-                             tuple(f"k8s:{k}={v}" for k, v in sorted(labels.items()))))
+                             tuple(sorted(str(label) for label in labels))))
         return IdentityTable(tuple(rows))
 
     def explain(self, source: str, target: str, *, port: int | str | None = None, protocol: str = "TCP",
@@ -80,6 +80,15 @@ class LabExtras:
         probe = Probe(source=source, target=parse_target(target) if target else None, port=port,
                       protocol=protocol.upper(), http=HttpRequest(*http) if http else None, dns=dns)
         return explain_probe(self.cluster, probe)
+
+    def doctor(self) -> Any:
+        """The doctor's checks of this machine and cluster (labs.doctor), each with its fix."""
+        try:
+            from labs.doctor import doctor  # type: ignore[attr-defined]
+        except ImportError:
+            return Message("This version has no doctor; `python -m labs backend` says which backend is used.",
+                           ok=False, title="Doctor")
+        return doctor()
 
     def info(self) -> Any:
         """The cluster tour: backend and why, Cilium version and mode, nodes, Hubble."""

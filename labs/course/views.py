@@ -11,7 +11,8 @@ from typing import Any
 
 from labs.course.checks import ProbeCheck
 
-__all__ = ["Message", "MatrixResult", "HintView", "SolutionView", "LabOverview", "FlowTable", "IdentityTable"]
+__all__ = ["column_label", "Message", "MatrixResult", "HintView", "SolutionView", "LabOverview", "FlowTable",
+           "IdentityTable"]
 
 _OUTCOME_COLOUR = {"allowed": "#d1f0d8", "dropped": "#f8d0d0", "l7-denied": "#fde2b8", "refused": "#e6d6f5",
                    "error": "#dddddd"}
@@ -110,7 +111,11 @@ class MatrixResult:
 
 
 def _column(check: ProbeCheck) -> str:
-    probe = check.spec.probe
+    return column_label(check.spec.probe)
+
+
+def column_label(probe: Any) -> str:
+    """A matrix column: `ns/pod:80`, `svc:ns/name:80 GET /path`, `fqdn:name:443`, `dns name`."""
     if probe.target is None:
         return f"dns {probe.dns}"
     text = str(probe.target)

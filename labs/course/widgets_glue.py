@@ -1,0 +1,85 @@
+"""The callables a Lab gives the widgets of `labs.widgets` (the editor and the predict grid).
+
+The widgets only draw and call back; what Validate, Apply, Check and Lint mean for an exercise is
+decided here, on the trainee's file. Without ipywidgets (a terminal, a plain kernel) the same calls
+return text that says where the file is and which calls to use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from labs.course.views import Message
+
+if TYPE_CHECKING:
+    from labs.course.session import Lab
+
+__all__ = ["policy_editor", "predict_grid", "editor_callbacks"]
+
+
+def editor_callbacks(lab: Lab, step_id: str) -> dict[str, Any]:
+    """validate(text), apply(text), check(), lint(text) for an exercise, as `labs.widgets.PolicyEditor` takes them.
+
+    Apply and lint save the text to the trainee's file first, so Check grades what the editor shows.
+    """
+    path = lab.exercise_path(step_id)
+    name = str(path)
+
+    def save(text: str) -> None:
+        path.write_text(text, encoding="utf-8")
+
+    def validate(text: str) -> list[Any]:
+        from labs.manifests import ManifestError, load_text
+
+        try:
+            load_text(text, name=name)
+        except ManifestError as exc:
+            return list(exc.problems)
+        return []
+
+    def apply(text: str) -> str:
+        save(text)
+        message = lab.apply(name)
+        if not message.ok:
+            raise ValueError(message.text)
+        return message.text
+
+    def check() -> Any:
+        return lab.check(step_id)
+
+    def lint(text: str) -> list[Any]:
+        from labs.lint import lint_text
+
+        save(text)
+        return lint_text(text, name, probes=[p.probe for p in lab.step(step_id).probes])
+
+    return {"validate": validate, "apply": apply, "check": check, "lint": lint}
+
+
+def policy_editor(lab: Lab, step_id: str) -> Any:
+    path = lab.exercise_path(step_id)
+    try:
+        from labs.widgets import PolicyEditor
+    except ImportError:
+        return Message(f"Edit {path} in JupyterLab's editor, then run lab.check({step_id!r}).",
+                       title=f"Exercise {step_id}")
+    return PolicyEditor(initial_text=path.read_text(encoding="utf-8"), **editor_callbacks(lab, step_id))
+
+
+def predict_grid(lab: Lab, step_id: str) -> Any:
+    from labs.course.views import column_label
+
+    step = lab.step(step_id)
+    sources = list(dict.fromkeys(p.probe.source for p in step.probes))
+    destinations = list(dict.fromkeys(column_label(p.probe) for p in step.probes))
+    try:
+        from labs.widgets import PredictGrid
+    except ImportError:
+        lines = [f"  {p.label}: allowed, dropped, l7-denied or refused?" for p in step.probes]
+        return Message("\n".join(lines), title=f"Predict, then run lab.matrix({step_id!r})")
+
+    def observe() -> dict[tuple[str, str], Any]:
+        matrix = lab.matrix(step_id)
+        return {(c.spec.probe.source, column_label(c.spec.probe)): c.observed for c in matrix.checks}
+
+    return PredictGrid(sources, destinations, observe, title=f"Predict: {step.title}")
