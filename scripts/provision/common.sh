@@ -138,7 +138,7 @@ install_kubernetes_packages() {
   for package in kubelet kubeadm kubectl; do
     [ "$(dpkg-query -W -f='${Version}' "$package" 2>/dev/null || true)" = "$K8S_PACKAGE" ] || wanted+=("$package=$K8S_PACKAGE")
   done
-  for package in conntrack socat; do
+  for package in cri-tools conntrack socat; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || wanted+=("$package")
   done
   if [ ${#wanted[@]} -eq 0 ]; then

@@ -64,7 +64,8 @@ def test_first_run_configures_the_node(sandbox: Sandbox) -> None:
     )
     package = f"{sandbox.lock_value('KUBERNETES_VERSION')}-{sandbox.lock_value('KUBERNETES_PACKAGE_REVISION')}"
     calls = sandbox.calls()
-    assert any(c.endswith(f"kubelet={package} kubeadm={package} kubectl={package} conntrack socat") for c in calls)
+    wanted = f"kubelet={package} kubeadm={package} kubectl={package} cri-tools conntrack socat"
+    assert any(c.endswith(wanted) for c in calls)
     assert "apt-mark hold kubelet kubeadm kubectl" in calls
     assert (root / "usr/local/bin/containerd").exists() and (root / "usr/local/sbin/runc").exists()
     assert not any("kube-proxy" in c for c in calls if c.startswith("crictl pull"))

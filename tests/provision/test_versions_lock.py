@@ -77,9 +77,10 @@ def test_ruby_and_bash_read_the_same_values() -> None:
         'CiliumLab::Versions.load("versions.lock").each { |k, v| puts "#{k}=#{v}" }'
     )
     from_ruby = subprocess.run([ruby, "-e", script], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    bash = require_tool("bash")
     keys = " ".join(lock_entries())
     from_bash = subprocess.run(
-        ["bash", "-c", f'. scripts/provision/lib.sh; for k in {keys}; do echo "$k=$(lock_get "$k")"; done'],
+        [bash, "-c", f'. scripts/provision/lib.sh; for k in {keys}; do echo "$k=$(lock_get "$k")"; done'],
         cwd=REPO, capture_output=True, text=True, check=True, env={"PATH": "/usr/bin:/bin"},
     ).stdout
     expected = "".join(f"{k}={v}\n" for k, v in lock_entries().items())
