@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -65,6 +66,32 @@ class RoomStatus:
             "most_failed_step": {**asdict(self.most_failed), "stuck": list(self.most_failed.stuck)}
             if self.most_failed else None,
         }
+
+    def _repr_html_(self) -> str:
+        """The same tables as render_text, as escaped HTML (the notebook shows this)."""
+        esc = html.escape
+        parts = []
+        for lab in dict.fromkeys(lab for lab, _ in self.columns):
+            steps = [s for lab_id, s in self.columns if lab_id == lab]
+            head = "".join(f"<th>{esc(s)}</th>" for s in steps)
+            rows = []
+            for t in self.trainees:
+                cells = []
+                for s in steps:
+                    c = self.cell(t, lab, s)
+                    tip = esc(" | ".join(x for x in (c.last_change, c.message, c.live_message) if x))
+                    cells.append(f'<td title="{tip}">{esc(c.short())}</td>')
+                rows.append(f"<tr><th>{esc(t)}</th>{''.join(cells)}</tr>")
+            parts.append(f"<h4>{esc(lab)}</h4><table><tr><th>trainee</th>{head}</tr>{''.join(rows)}</table>")
+        notes = [f"{esc(t)}: {esc(p)}" for t, p in sorted(self.problems.items())]
+        if self.most_failed:
+            f = self.most_failed
+            notes.append(f"Most failed step: <b>{esc(f.lab_id)}/{esc(f.step_id)}</b> ({f.failed_attempts} failed "
+                         f"attempts; stuck: {esc(', '.join(f.stuck) or 'nobody now')})")
+        return "".join(parts) + "".join(f"<p>{n}</p>" for n in notes)
+
+    def __repr__(self) -> str:
+        return self.render_text()
 
     def render_text(self) -> str:
         """One table per lab (trainees by steps), then problems and the most failed step."""
