@@ -1,0 +1,54 @@
+"""Are the notebooks and manifests shipped as the course requires (no outputs, pinned images, one notebook per lab)?"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from labs.course import lab_ids
+from labs.course.notebooks import course_notebooks
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = course_notebooks(ROOT / "notebooks")
+MULTI_ARCH_IMAGES = {"hashicorp/http-echo", "curlimages/curl", "busybox"}
+"""Images whose tags publish amd64 and arm64 variants (see docs/course.md, "Images")."""
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebooks_are_stored_without_outputs(path):
+    nb = json.loads(path.read_text())
+    dirty = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"
+             and (c.get("outputs") or c.get("execution_count") is not None)]
+    assert not dirty, f"{path.name}: cells {dirty} have outputs; clear them before committing"
+
+
+def test_there_is_one_notebook_per_lab_and_it_opens_that_lab():
+    assert [p.stem for p in NOTEBOOKS] == lab_ids()
+    for path in NOTEBOOKS:
+        code = "".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"])
+        assert f'open_lab("{path.stem}")' in code
+
+
+def _images():
+    for lab in lab_ids():
+        for doc in yaml.safe_load_all((ROOT / "manifests" / lab / "workloads.yaml").read_text()):
+            for container in (doc or {}).get("spec", {}).get("containers", []):
+                yield lab, container["image"]
+
+
+@pytest.mark.parametrize(("lab", "image"), sorted(set(_images())))
+def test_images_are_multi_arch_and_pinned_by_tag(lab, image):
+    name, _, tag = image.rpartition(":")
+    assert name in MULTI_ARCH_IMAGES, f"{lab}: {image!r} is not one of the known multi-arch images"
+    assert re.fullmatch(r"\d+(\.\d+)+", tag), f"{lab}: {image!r} is not pinned to a version tag"
+
+
+def test_every_lab_namespace_carries_the_lab_label():
+    for lab in lab_ids():
+        for doc in yaml.safe_load_all((ROOT / "manifests" / lab / "workloads.yaml").read_text()):
+            if doc and doc["kind"] == "Namespace":
+                assert doc["metadata"]["labels"]["ciliumlab.io/lab"] == lab
