@@ -89,3 +89,18 @@ def test_no_failures_means_no_most_failed_step(tmp_path):
     room = build_status(["alice"], {"alice": read_progress(tmp_path / "alice.json", "alice")})
     assert room.most_failed is None
     assert room.render_text() == "04\n  trainee  open\n  alice    pass 1\n"
+
+
+def test_reads_what_the_progress_store_writes(tmp_path):
+    """The course's own ProgressStore and the instructor view agree on the file format."""
+    from labs.progress import ProgressStore
+
+    store = ProgressStore(tmp_path / "alice" / "progress.json")
+    store.set_trainee("alice")
+    store.record("04", "isolate", "not-yet", "test/probe reached backend/api")
+    store.record("04", "isolate", "pass")
+    progress = read_progress(progress_path(str(tmp_path / "{trainee}" / "progress.json"), "alice"), "alice")
+    assert progress.problem is None
+    entry = progress.labs["04"]["isolate"]
+    assert (entry.status, entry.attempts) == ("pass", 2)
+    assert entry.last_change.endswith(("Z", "+00:00"))
