@@ -81,7 +81,7 @@ def traffic_checks(conn: Any, *, wait: float = 120.0, cluster: Any = None) -> li
             checks.append(Check("hubble", "pass", f"Hubble returned {flows} flows for the test traffic."))
         else:
             checks.append(Check("hubble", "fail", "Hubble returned no flows for the test traffic"
-                                + (f": {error}" if error else "."),
+                                + (f": {str(error).rstrip('.')}." if error else "."),
                                 "Check that hubble.enabled is true and `cilium-dbg status` shows Hubble: Ok."))
         return checks
     finally:
