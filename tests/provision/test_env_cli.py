@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from vm_test_support import REPO
 
 STUB = Path(__file__).parent / "fixtures" / "stub-vagrant.sh"
 

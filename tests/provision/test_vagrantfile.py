@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, require_tool
+from vm_test_support import REPO, require_tool
 
 VAGRANTFILE = (REPO / "Vagrantfile").read_text()
 

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import REPO, require_tool
+from vm_test_support import REPO, require_tool
 
 LOCK = REPO / "versions.lock"
 PROVISION = sorted((REPO / "scripts" / "provision").glob("*.sh"))

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import REPO, require_tool
+from vm_test_support import REPO, require_tool
 
 DRIVER = Path(__file__).parent / "fixtures" / "load_settings.rb"
 DEFAULTS: dict[str, Any] = yaml.safe_load((REPO / "settings.yaml").read_text())

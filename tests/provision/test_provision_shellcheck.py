@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from conftest import REPO, require_tool
+from vm_test_support import REPO, require_tool
 
 SCRIPTS = sorted(
     [*(REPO / "scripts" / "provision").glob("*.sh"), *(p for p in (REPO / "scripts" / "host").glob("*") if p.is_file())]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import require_tool
+from vm_test_support import require_tool
 
 
 @pytest.mark.parametrize(
