@@ -38,6 +38,7 @@ lock_get() {
       "$key="*)
         found=1
         value="${line#"$key="}"
+        value="${value%$'\r'}" # a checkout with Windows line endings
         ;;
     esac
   done <"$VERSIONS_FILE"

@@ -87,6 +87,12 @@ def test_lock_file_problems_name_the_key(sandbox: Sandbox, code: str, message: s
     assert result.stderr.strip() == f"[ciliumlab] ERROR: {sandbox.lock}{message}"
 
 
+def test_lock_file_with_windows_line_endings_is_read(sandbox: Sandbox) -> None:
+    sandbox.lock.write_bytes(sandbox.lock.read_bytes().replace(b"\n", b"\r\n"))
+    result = sandbox.bash("lock_require CILIUM_VERSION")
+    assert (result.returncode, result.stdout) == (0, f"{sandbox.lock_value('CILIUM_VERSION').strip()}\n")
+
+
 def test_lock_values_with_shell_characters_are_refused(sandbox: Sandbox) -> None:
     """versions.lock is parsed, never sourced: a value like $(reboot) is an error, not a command."""
     sandbox.set_lock("HUBBLE_VERSION", "$(touch${IFS}pwned)")
