@@ -59,8 +59,7 @@ def test_the_layout_is_as_documented():
                for o in OBJECTS for r in o.get("rules") or [])
 
 
-@pytest.mark.parametrize("access", ACCESSES, ids=TRAINEES)
-def test_nothing_outside_own_namespaces_but_documented_reads(access):
+def _unexpected_grants(auth: RbacAuthorizer, access) -> list[str]:
     """Every verb on every resource any rule mentions, in every namespace that is not the trainee's."""
     others = [ns for a in ACCESSES if a is not access for ns in a.namespaces]
     places = [*others, WORKSHOP_NAMESPACE, "kube-system", "default", None]
@@ -68,7 +67,7 @@ def test_nothing_outside_own_namespaces_but_documented_reads(access):
     for ns, (group, resource, sub), verb in itertools.product(places, sorted(_granted_resources(), key=str), VERBS):
         for name in (None, "cilium-config", *others):
             request = AccessRequest(access.user, verb, resource, group, ns, name, sub, GROUPS)
-            decision = AUTH.decide(request)
+            decision = auth.decide(request)
             if not decision.allowed:
                 continue
             read = verb in READ_VERBS and sub is None
@@ -78,7 +77,24 @@ def test_nothing_outside_own_namespaces_but_documented_reads(access):
                 for g, r, names in _kube_system_read())
             if not (cluster_read or ks_read):
                 unexpected.append(f"{request.describe()} ({decision.reason})")
-    assert unexpected == []
+    return unexpected
+
+
+@pytest.mark.parametrize("access", ACCESSES, ids=TRAINEES)
+def test_nothing_outside_own_namespaces_but_documented_reads(access):
+    assert _unexpected_grants(AUTH, access) == []
+
+
+def test_the_grant_check_finds_a_leak():
+    """The check above can fail: one ClusterRoleBinding to a trainee Role's rules leaks everywhere."""
+    leak = [{"kind": "ClusterRole", "metadata": {"name": "too-much"},
+             "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]}]},
+            {"kind": "ClusterRoleBinding", "metadata": {"name": "too-much"},
+             "roleRef": {"kind": "ClusterRole", "name": "too-much"},
+             "subjects": [{"kind": "ServiceAccount", "name": "trainee-alice", "namespace": WORKSHOP_NAMESPACE}]}]
+    found = _unexpected_grants(RbacAuthorizer([*OBJECTS, *leak]), ACCESSES[0])
+    assert found and found[0].startswith("system:serviceaccount:ciliumlab-workshop:trainee-alice delete pods ")
+    assert all("ClusterRoleBinding too-much" in line for line in found)
 
 
 @pytest.mark.parametrize(("verb", "group", "resource", "sub"), [
