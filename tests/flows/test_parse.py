@@ -164,7 +164,7 @@ def test_round_trip_through_json_never_crashes_on_random_shapes():
                          "destination_port", "event_type", "type", "code", "headers", "ingress_allowed_by"]),
         inner, max_size=4), max_leaves=12)
 
-    @settings(max_examples=150, deadline=None)
+    @settings(max_examples=60, deadline=None)
     @given(values)
     def check(value):
         result = parse_lines([json.dumps(value)])
