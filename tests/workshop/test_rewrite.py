@@ -158,3 +158,18 @@ def test_unreadable_yaml_names_file_and_line():
 ], ids=["full", "trailing-dot", "short", "kube-system", "external", "wildcard-all", "svc-elsewhere"])
 def test_dns_names(name, expected):
     assert ALICE.dns_name(name) == expected
+
+
+def test_adapters_leave_single_user_mode_alone():
+    from labs.workshop import adapt_lab_spec, adapt_text
+
+    text = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: frontend}\n"
+    spec = {"steps": [{"id": "s", "probes": [{"from": "frontend/web", "to": "backend/api", "port": 80}]}]}
+    assert adapt_text(text, environ={}) is text
+    assert adapt_lab_spec(spec, environ={}) is spec
+    env = {"LABS_TRAINEE": "alice"}
+    assert yaml.safe_load(adapt_text(text, environ=env))["metadata"]["namespace"] == "alice-frontend"
+    assert adapt_lab_spec(spec, environ=env)["steps"][0]["probes"][0]["to"] == "alice-backend/api"
+    with pytest.raises(WorkshopRewriteError, match="cannot be applied by trainee 'alice'"):
+        adapt_text("apiVersion: cilium.io/v2\nkind: CiliumClusterwideNetworkPolicy\nmetadata: {name: x}\n",
+                   environ=env)
