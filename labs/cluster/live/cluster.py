@@ -21,7 +21,7 @@ from labs.cluster.live.connect import DEFAULT_CONNECT_TIMEOUT, Connection, conne
 from labs.cluster.live.convert import namespace_from_api, pod_from_api, service_from_api
 from labs.cluster.live.correlate import attribute, flows_for
 from labs.cluster.live.execpod import KubernetesExec, PodExec
-from labs.cluster.live.facts import cilium_config, identity_of, nodes, relay_status
+from labs.cluster.live.facts import agent_status, cilium_config, identity_of, nodes, relay_status
 from labs.cluster.live.hubble import AgentExecHubble, FlowReader
 from labs.cluster.live.probe import ProbeRunner
 from labs.cluster.live.progress import Progress, make_progress
@@ -87,15 +87,27 @@ class LiveCluster:
 
     # Facts --------------------------------------------------------------------------------------
 
-    def info(self) -> ClusterInfo:
+    def info(self, *, agent: bool = True) -> ClusterInfo:
+        """Facts from the API (cilium-config, nodes, relay) and, with `agent`, from `cilium-dbg status`."""
         config = cilium_config(self.api)
         extra: dict[str, Any] = {"kubeconfig": self.connection.choice.path_text,
                                  "context": self.connection.choice.context, "server": self.api.server,
                                  "kubernetes_version": self.connection.kubernetes_version}
+        status: dict[str, str] = {}
+        if agent:
+            try:
+                status = agent_status(self.api, self.execer, timeout=10.0)
+            except ClusterError as exc:
+                extra["agent_error"] = str(exc)
+        if status:
+            extra["agent_status"] = status
+        kpr = config.kube_proxy_replacement if config else None
+        if kpr is None and status.get("KubeProxyReplacement"):
+            kpr = status["KubeProxyReplacement"].split()[0].lower()
         return ClusterInfo(
             backend="live", reason=self.reason, cilium_version=self.connection.cilium_version,
             policy_enforcement=config.policy_enforcement if config else "default",
-            kube_proxy_replacement=config.kube_proxy_replacement if config else None,
+            kube_proxy_replacement=kpr,
             l7_proxy=config.l7_proxy if config else True,
             hubble=relay_status(self.api), nodes=nodes(self.api), extra=extra)
 
