@@ -267,8 +267,8 @@ def _edge_dicts(graph: FlowGraph) -> list[dict[str, Any]]:
             "dashes": state == "gone" or FLOW_OUTCOME_DASHES[edge.outcome],
             "width": round(width, 2),
             "arrows": "to",
-            "font": {"size": 11, "align": "middle", "color": "#212121", "strokeWidth": 3, "strokeColor": "#ffffff"},
-            "smooth": {"enabled": True, "type": "curvedCW", "roundness": round(0.12 + 0.18 * index, 2)},
+            "font": {"size": 13, "align": "horizontal", "color": "#212121", "strokeWidth": 3, "strokeColor": "#ffffff"},
+            "smooth": {"enabled": True, "type": "curvedCW", "roundness": round(0.1 + 0.22 * index, 2)},
         })
     return result
 
@@ -278,7 +278,7 @@ _OPTIONS = {
     "physics": {
         "enabled": True,
         "solver": "barnesHut",
-        "barnesHut": {"gravitationalConstant": -6000, "springLength": 170, "springConstant": 0.03,
+        "barnesHut": {"gravitationalConstant": -7000, "springLength": 180, "springConstant": 0.03,
                       "avoidOverlap": 0.4, "centralGravity": 0.15},
         "stabilization": {"enabled": True, "iterations": 250, "fit": True},
     },
