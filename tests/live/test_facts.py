@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from fakes import ScriptedExec
+from live_fakes import ScriptedExec
 
 from labs.cluster.live import LiveCluster
 from labs.cluster.live.connect import connect

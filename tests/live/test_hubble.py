@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from fakes import ScriptedExec
+from live_fakes import ScriptedExec
 
 from labs.cluster.base import ClusterError
 from labs.cluster.live.execpod import ExecResult

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from fakes import ScriptedExec, curl_answer, curl_timeout
+from live_fakes import ScriptedExec, curl_answer, curl_timeout
 
 from labs.cluster.live import LiveCluster
 from labs.cluster.live.connect import connect
