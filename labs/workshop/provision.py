@@ -84,7 +84,7 @@ class ProvisionReport:
                f"in {self.seconds:.2f} s."]
         out += [f"  {a.trainee}: {len(a.namespaces)} namespaces, kubeconfig {self.kubeconfigs[a.trainee]}"
                 for a in self.accesses]
-        out += [f"  lab {s.describe()}" for s in self.labs if not s.runnable]
+        out += [f"  lab {s.describe()}" for s in self.labs if s.mode != "full"]
         return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
 from labs.__main__ import main
 
@@ -62,3 +63,20 @@ def test_bad_trainee_list(tmp_path, capsys):
     assert capsys.readouterr().err == (f"labs workshop: The trainee name in {path}:2 'Alice' is not a DNS-1123 "
                                        "label; use lower-case letters, digits and '-', starting with a letter and "
                                        "ending with a letter or digit (for example 'alice' or 'team-7').\n")
+
+
+def test_provision_names_read_only_steps(trainees, capsys):
+    assert main(["workshop", "provision", "--trainees", str(trainees), "--lab", "03-identity-default-deny",
+                 "--backend", "sim"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "  lab 03-identity-default-deny: runs per trainee in namespaces identity; step 'enforcement-always' is "
+        "read-only (it sets the policy enforcement mode to 'always', which is cluster-wide (shown on a simulated "
+        "copy only))")
+
+
+def test_print_changes_nothing(trainees, tmp_path, capsys):
+    assert main(["workshop", "provision", "--trainees", str(trainees), "--lab", "05-l7-http", "--print"]) == 0
+    docs = [d for d in yaml.safe_load_all(capsys.readouterr().out)]
+    assert [d["metadata"]["name"] for d in docs if d["kind"] == "Namespace"] == [
+        "ciliumlab-workshop", "alice-backend", "alice-frontend", "bob-backend", "bob-frontend"]
+    assert not (tmp_path / "home" / "workshop" / "kubeconfigs").exists()
