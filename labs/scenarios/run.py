@@ -109,8 +109,12 @@ def run_scenario(scenario: Scenario, cluster: Cluster | None = None, *, timeout:
         cleanup = None
     else:
         cleanup = _apply_live(scenario, cluster, timeout)
+    probes = [e.probe for e in scenario.expectations]
+    # An outside address becomes reachable through toFQDNs only after an allowed lookup, so probes
+    # that look names up or reach addresses keep their written order; the others may run in parallel.
+    ordered = any(p.dns is not None or (p.target is not None and p.target.kind in ("fqdn", "ip")) for p in probes)
     try:
-        results = cluster.probe_many([e.probe for e in scenario.expectations], timeout=timeout)
+        results = cluster.probe_many(probes, timeout=timeout, parallel=1 if ordered else 8)
     finally:
         if cleanup:
             cluster.delete(cleanup)
