@@ -126,7 +126,7 @@ class L4:
     source_port: int | None = None
     destination_port: int | None = None
     flags: tuple[str, ...] = ()
-    """Set TCP flags in Hubble's spelling: SYN, ACK, FIN, RST, PSH, URG, ECE, CWR, NS."""
+    """Set TCP flags in Hubble's spelling and order (FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, NS)."""
     icmp_type: int | None = None
     icmp_code: int | None = None
 
