@@ -400,7 +400,10 @@ def parse_time(value: Any, where: str = "time") -> datetime:
         if base is None:
             if len(_seconds) > 10_000:
                 _seconds.clear()
-            base = _seconds[value[:19]] = parse_time(value[:19] + "Z", where)
+            try:
+                base = _seconds[value[:19]] = parse_time(value[:19] + "Z", where)
+            except FlowParseError:
+                raise _wrong(where, value, "an RFC 3339 time such as '2024-05-01T10:00:00.123456789Z'") from None
         return base.replace(microsecond=int(value[20:26]))
     text = value
     if text.endswith(("Z", "z")):
