@@ -27,6 +27,9 @@ class LabExtras:
     cluster: Cluster
     namespaces: tuple[str, ...]
     _since: Any
+    last_step: str | None
+    _matrices: dict[str, Any]
+    _predictions: dict[str, dict[tuple[str, str], Any]]
 
     # ---- Hubble --------------------------------------------------------------------------------
     def flow_objects(self, *, since_last_probe: bool = True, **filters: Any) -> list[Any]:
@@ -71,15 +74,56 @@ class LabExtras:
                              tuple(sorted(str(label) for label in labels))))
         return IdentityTable(tuple(rows))
 
-    def explain(self, source: str, target: str, *, port: int | str | None = None, protocol: str = "TCP",
-                http: tuple[str, str] | None = None, dns: str | None = None) -> Any:
-        """Why traffic is allowed or denied, rule by rule, on this lab's cluster (labs.explain)."""
-        from labs.explain import explain_probe  # type: ignore[import-not-found]
-        from labs.probes import HttpRequest, Probe, parse_target
+    def explain(self, source: str, target: str | int | None = None, *, port: int | str | None = None,
+                protocol: str = "TCP", http: tuple[str, str] | str | None = None, dns: str | None = None) -> Any:
+        """Why traffic is allowed or denied, rule by rule, with the smallest fix for a denial (labs.explain).
 
-        probe = Probe(source=source, target=parse_target(target) if target else None, port=port,
-                      protocol=protocol.upper(), http=HttpRequest(*http) if http else None, dns=dns)
-        return explain_probe(self.cluster, probe)
+        Either a probe: `lab.explain("frontend/client", "svc:backend/api", port=8080, http=("GET", "/"))`
+        (targets as in lab.yaml: `ns/pod`, `svc:ns/name`, `fqdn:name`, `ip:addr`, `entity:world`;
+        `dns="name"` alone for a lookup), or a step's probe: `lab.explain("step-id", 2)` (0-based, in
+        lab.yaml order), explained in the state that step puts in force.
+        """
+        from labs.explain import explain
+
+        if "/" not in source:
+            step = self.step(source)  # type: ignore[attr-defined]
+            index = 0 if target is None else target
+            if not isinstance(index, int) or not 0 <= index < len(step.probes):
+                raise ValueError(f"lab.explain({source!r}, {target!r}): step {source!r} of lab {self.spec.id!r} has "
+                                 f"{len(step.probes)} probes, numbered 0 to {len(step.probes) - 1}")
+            cluster = self._in_force(step)
+            return explain(cluster, step.probes[index].probe)
+        if isinstance(target, int):
+            raise ValueError(f"lab.explain({source!r}, {target!r}): a target is text such as 'backend/api' or "
+                             "'svc:backend/api'; a number only follows a step id")
+        probe = _probe_from_arguments(source, target, port, protocol, http, dns)
+        return explain(self.cluster, probe)
+
+    def explain_matrix(self, step: str | None = None, *, predicted: dict[tuple[str, str], Any] | None = None) -> Any:
+        """Explain every surprising cell of a step's last matrix (run it first if there is none).
+
+        Surprising: different from your prediction where you made one (the predict grid records it, or
+        pass `predicted={(source, column): "allowed"}`), and otherwise denied.
+        """
+        from labs.course.explained import ExplainedCell, MatrixExplanations, surprising_cells
+        from labs.explain import explain
+
+        step_id = step or self.last_step or self.spec.steps[0].id
+        spec = self.step(step_id)  # type: ignore[attr-defined]
+        matrix = self._matrices.get(step_id)
+        if matrix is None or self.last_step != step_id:
+            matrix = self.matrix(step_id)  # type: ignore[attr-defined]
+        wanted = predicted if predicted is not None else self._predictions.get(step_id)
+        cluster = self._in_force(spec)
+        cells = tuple(ExplainedCell(check.spec.label, why, explain(cluster, check.spec.probe))
+                      for check, why in surprising_cells(matrix.checks, wanted))
+        return MatrixExplanations(matrix.title, cells)
+
+    def _in_force(self, step: Any) -> Cluster:
+        """The step's cluster with the step's policies in force (entered again if another step is)."""
+        if self.last_step != step.id:
+            self.enter(step.id)  # type: ignore[attr-defined]
+        return self.cluster_for(step)  # type: ignore[attr-defined]
 
     def doctor(self) -> Any:
         """The doctor's checks of this machine and cluster (labs.doctor), each with its fix."""
@@ -114,3 +158,24 @@ class LabExtras:
         from labs.course.widgets_glue import predict_grid
 
         return predict_grid(self, step_id)
+
+
+def _probe_from_arguments(source: str, target: str | None, port: int | str | None, protocol: str,
+                          http: tuple[str, str] | str | None, dns: str | None) -> Any:
+    """A Probe from lab.explain's arguments, checked like a lab.yaml probe (same messages)."""
+    from labs.course.probe_spec import parse_probe
+
+    raw: dict[str, Any] = {"from": source, "protocol": protocol, "expect": "allowed"}
+    if target is not None:
+        raw["to"] = target
+    if port is not None:
+        raw["port"] = port
+    if dns is not None:
+        raw["dns"] = dns
+    if http is not None:
+        method, _, path = http.partition(" ") if isinstance(http, str) else (http[0], "", http[1])
+        raw["http"] = {"method": method, "path": path or "/"}
+    try:
+        return parse_probe(raw).probe
+    except ValueError as exc:
+        raise ValueError(f"lab.explain({source!r}, {target!r}): {exc}") from None

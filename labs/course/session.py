@@ -46,6 +46,8 @@ class Lab(LabExtras):
         self._what_if: dict[str, Cluster] = {}
         self._since: datetime | None = None
         self.last_step: str | None = None
+        self._matrices: dict[str, MatrixResult] = {}
+        self._predictions: dict[str, dict[tuple[str, str], object]] = {}
 
     # ---- what this lab is -------------------------------------------------------------------
     @property
@@ -228,7 +230,9 @@ class Lab(LabExtras):
         self._probe(spec, run)
         if run.failure:
             raise ClusterError(run.failure)
-        return MatrixResult(f"{self.id} / {step_id}: {spec.title}", run.probes, self.cluster.backend)
+        result = MatrixResult(f"{self.id} / {step_id}: {spec.title}", run.probes, self.cluster.backend)
+        self._matrices[step_id] = result
+        return result
 
     def check(self, step_id: str) -> CheckResult:
         """Grade a step against lab.yaml and record the result in your progress."""

@@ -14,13 +14,15 @@ from labs.course.views import Message
 if TYPE_CHECKING:
     from labs.course.session import Lab
 
-__all__ = ["policy_editor", "predict_grid", "editor_callbacks"]
+__all__ = ["policy_editor", "predict_grid", "editor_callbacks", "findings_text"]
 
 
 def editor_callbacks(lab: Lab, step_id: str) -> dict[str, Any]:
     """validate(text), apply(text), check(), lint(text) for an exercise, as `labs.widgets.PolicyEditor` takes them.
 
     Apply and lint save the text to the trainee's file first, so Check grades what the editor shows.
+    Apply lints first and shows the findings above what was applied (a finding does not stop the apply:
+    pitfalls are meant to be tried).
     """
     path = lab.exercise_path(step_id)
     name = str(path)
@@ -37,23 +39,39 @@ def editor_callbacks(lab: Lab, step_id: str) -> dict[str, Any]:
             return list(exc.problems)
         return []
 
-    def apply(text: str) -> str:
-        save(text)
-        message = lab.apply(name)
-        if not message.ok:
-            raise ValueError(message.text)
-        return message.text
-
-    def check() -> Any:
-        return lab.check(step_id)
-
     def lint(text: str) -> list[Any]:
         from labs.lint import lint_text
 
         save(text)
         return lint_text(text, name, probes=[p.probe for p in lab.step(step_id).probes])
 
+    def apply(text: str) -> str:
+        findings = lint(text)
+        message = lab.apply(name)
+        if not message.ok:
+            raise ValueError("\n".join(findings_text(findings) + [message.text]))
+        return "\n".join(findings_text(findings) + [message.text])
+
+    def check() -> Any:
+        return lab.check(step_id)
+
     return {"validate": validate, "apply": apply, "check": check, "lint": lint}
+
+
+def findings_text(findings: list[Any]) -> list[str]:
+    """Lint findings as the lines Apply shows before its summary (none: nothing to say)."""
+    if not findings:
+        return []
+    count = len(findings)
+    lines = [f"lint: {count} finding{'s' if count != 1 else ''} (a finding does not stop the apply):"]
+    for f in findings:
+        where = f"line {f.line}" if f.line is not None else "(no line)"
+        lines.append(f"  {where}: {f.code} ({f.severity}) {f.message}")
+        if f.fix:
+            first, *rest = f.fix.splitlines()
+            lines.append(f"      fix: {first}")
+            lines += [f"           {line}" for line in rest]
+    return lines
 
 
 def policy_editor(lab: Lab, step_id: str) -> Any:
@@ -79,7 +97,9 @@ def predict_grid(lab: Lab, step_id: str) -> Any:
         return Message("\n".join(lines), title=f"Predict, then run lab.matrix({step_id!r})")
 
     def observe() -> dict[tuple[str, str], Any]:
+        lab._predictions[step_id] = {cell: v for cell, v in grid.predictions.items() if v is not None}
         matrix = lab.matrix(step_id)
         return {(c.spec.probe.source, column_label(c.spec.probe)): c.observed for c in matrix.checks}
 
-    return PredictGrid(sources, destinations, observe, title=f"Predict: {step.title}")
+    grid = PredictGrid(sources, destinations, observe, title=f"Predict: {step.title}")
+    return grid
