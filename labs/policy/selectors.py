@@ -10,12 +10,27 @@ peers default to "any namespace" (pods only); every peer is confined to the loca
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable
 
 from labs.policy.labels import CLUSTER_LABEL, DEFAULT_CLUSTER, NAMESPACE_LABEL, NS_LABELS_PREFIX, Label, split_source
 from labs.policy.model import LabelSelector
 
 __all__ = ["Requirement", "Selector", "compile_selector", "peer_selector", "subject_selector"]
+
+
+def _index(labels: Iterable[Label]) -> dict[str, list[tuple[str, str]]]:
+    """Label key -> [(source, value)], so a requirement looks at its own key only."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for lb in labels:
+        out.setdefault(lb.key, []).append((lb.source, lb.value))
+    return out
+
+
+@lru_cache(maxsize=16384)
+def _by_key(labels: frozenset[Label]) -> dict[str, list[tuple[str, str]]]:
+    """`_index` of an identity's label set, computed once per label set (callers must not modify it)."""
+    return _index(labels)
 
 
 @dataclass(frozen=True)
@@ -27,11 +42,13 @@ class Requirement:
     operator: str
     values: frozenset[str] = frozenset()
 
-    def _values_of(self, labels: Iterable[Label]) -> list[str]:
-        return [lb.value for lb in labels if lb.key == self.key and (self.source == "any" or lb.source == self.source)]
-
     def matches(self, labels: frozenset[Label]) -> bool:
-        found = self._values_of(labels)
+        return self.matches_index(_by_key(labels) if isinstance(labels, frozenset) else _index(labels))
+
+    def matches_index(self, by_key: dict[str, list[tuple[str, str]]]) -> bool:
+        """`matches` on a label set already indexed by key (see `_index`)."""
+        pairs = by_key.get(self.key, ())
+        found = [v for source, v in pairs if source == self.source] if self.source != "any" else [v for _, v in pairs]
         if self.operator == "In":
             return any(v in self.values for v in found)
         if self.operator == "NotIn":
@@ -60,7 +77,13 @@ class Selector:
     written: str = field(default="", compare=False)
 
     def matches(self, labels: frozenset[Label]) -> bool:
-        return all(r.matches(labels) for r in self.requirements)
+        if not self.requirements:
+            return True
+        by_key = _by_key(labels) if isinstance(labels, frozenset) else _index(labels)
+        for r in self.requirements:  # noqa: SIM110 (a plain loop: the engine's innermost call)
+            if not r.matches_index(by_key):
+                return False
+        return True
 
     def has_key(self, source_key_pairs: Iterable[tuple[str, str]]) -> bool:
         wanted = set(source_key_pairs)
