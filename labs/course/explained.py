@@ -1,7 +1,8 @@
 """Why the surprising cells of a matrix came out as they did: `lab.explain_matrix(step)`.
 
 A cell is surprising when a trainee would not have guessed it: it differs from their prediction
-when they made one for it, and otherwise it is denied (anything but allowed). Each such cell gets
+when they made one for it; in a pitfall step it differs from what the wrong policy's author meant;
+otherwise it is denied (anything but allowed). Each such cell gets
 the rule-by-rule account of `labs.explain` and, for a denial, the smallest change that would allow it.
 """
 
@@ -26,6 +27,9 @@ def why_surprising(check: ProbeCheck, predicted: Outcome | None) -> str | None:
     observed = check.observed
     if predicted is not None:
         return None if predicted is observed else f"you predicted {predicted.value}, observed {observed.value}"
+    if check.spec.intended is not None:
+        intended = check.spec.intended
+        return None if intended is observed else f"the policy meant {intended.value}, observed {observed.value}"
     if observed is not Outcome.ALLOWED:
         return f"denied: observed {observed.value}"
     return None
@@ -69,7 +73,7 @@ class MatrixExplanations:
 
     def lines(self) -> list[str]:
         if not self.cells:
-            return [f"Why: {self.title}", "Nothing surprising: every cell is allowed or as you predicted."]
+            return [f"Why: {self.title}", "Nothing surprising: every cell is allowed, or as predicted or meant."]
         count = len(self.cells)
         out = [f"Why: {self.title} ({count} surprising cell{'s' if count != 1 else ''})"]
         for index, cell in enumerate(self.cells, 1):
@@ -83,8 +87,8 @@ class MatrixExplanations:
     def _repr_html_(self) -> str:
         esc = html.escape
         if not self.cells:
-            return (f"<div><b>Why: {esc(self.title)}</b><p>Nothing surprising: every cell is allowed or as you "
-                    "predicted.</p></div>")
+            return (f"<div><b>Why: {esc(self.title)}</b><p>Nothing surprising: every cell is allowed, or as "
+                    "predicted or meant.</p></div>")
         parts = [f"<div><b>Why: {esc(self.title)}</b>"]
         for index, cell in enumerate(self.cells, 1):
             body = cell.explanation._repr_html_() if hasattr(cell.explanation, "_repr_html_") else (

@@ -17,7 +17,7 @@ def lab03(open_sim):
 
 @pytest.mark.parametrize(("step", "predicted", "heads"), [
     ("identities", None, ["Why: 03-identity-default-deny / identities: Before any policy",
-                          "Nothing surprising: every cell is allowed or as you predicted."]),
+                          "Nothing surprising: every cell is allowed, or as predicted or meant."]),
     ("knp-empty-ingress", None, [
         "Why: 03-identity-default-deny / knp-empty-ingress: The same `ingress: []` in a Kubernetes NetworkPolicy "
         "denies everything (2 surprising cells)",
@@ -31,7 +31,12 @@ def lab03(open_sim):
         "Why: 03-identity-default-deny / knp-empty-ingress: The same `ingress: []` in a Kubernetes NetworkPolicy "
         "denies everything (1 surprising cell)",
         "[1] identity/busybox -> identity/test-app:80/TCP (denied: observed dropped)"]),
-], ids=["nothing-denied", "denied-cells", "wrong-prediction", "right-prediction-skipped"])
+    ("pitfall-empty-ingress", None, [
+        "Why: 03-identity-default-deny / pitfall-empty-ingress: `ingress: []` is not a deny-all in a "
+        "CiliumNetworkPolicy (2 surprising cells)",
+        "[1] identity/other -> identity/test-app:80/TCP (the policy meant dropped, observed allowed)",
+        "[2] identity/busybox -> identity/test-app:80/TCP (the policy meant dropped, observed allowed)"]),
+], ids=["nothing-denied", "denied-cells", "wrong-prediction", "right-prediction-skipped", "pitfall-meant"])
 def test_explain_matrix_headings(lab03, step, predicted, heads):
     lab03.matrix(step)
     lines = repr(lab03.explain_matrix(step, predicted=predicted)).splitlines()
