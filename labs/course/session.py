@@ -20,6 +20,7 @@ from labs.course.extras import LabExtras
 from labs.course.grading import StepRun, grade
 from labs.course.spec import LabSpec, StepSpec, load_lab
 from labs.course.views import HintView, LabOverview, MatrixResult, Message, SolutionView
+from labs.course.workshop_mode import course_sources, course_text, without_namespaces, workshop_trainee
 from labs.manifests import ManifestError, load_sources
 
 __all__ = ["Lab", "open_lab", "LAB_LABEL", "DEFAULT_TIMEOUT"]
@@ -79,8 +80,8 @@ class Lab(LabExtras):
         print(f"Deploying {self.id} on the {self.cluster.backend} backend (waiting up to {timeout:.0f} s)...",
               file=sys.stderr)
         try:
-            result = self.cluster.apply([str(self.spec.path(w)) for w in self.spec.workloads], timeout=timeout)
-        except (ManifestError, ClusterError) as exc:
+            result = self.cluster.apply(self._workloads(), timeout=timeout)
+        except (ManifestError, ClusterError, ValueError) as exc:
             return Message(str(exc), ok=False, title=f"Deploying {self.id} failed")
         pods = sum(len(self.cluster.pods(ns)) for ns in self.namespaces)
         return Message(f"{result.summary()}; {pods} pods in namespaces {', '.join(self.namespaces)}." + released,
@@ -94,30 +95,42 @@ class Lab(LabExtras):
         return self._change("delete", source, timeout)
 
     def _change(self, action: str, source: str | Path, timeout: float) -> Message:
-        resolved = self._resolve_source(source)
         try:
+            resolved = self._resolve_source(source)
             result: ApplyResult = getattr(self.cluster, action)(resolved, timeout=timeout)
-        except (ManifestError, ClusterError) as exc:
+        except (ManifestError, ClusterError, ValueError) as exc:
             return Message(str(exc), ok=False, title=f"Nothing was {action.rstrip('e')}ed")
         return Message(result.summary(), title=f"{action} done")
 
     def _resolve_source(self, source: str | Path) -> str:
+        """A path stays a path (messages name it); in workshop mode both become the trainee's YAML text."""
         text = str(source)
         if "\n" in text or text.lstrip().startswith(("apiVersion", "kind", "---")):
-            return text
+            if workshop_trainee() is None:
+                return text
+            from labs.workshop import adapt_text
+
+            return adapt_text(text, name="<your text>")
         path = Path(text)
         if not path.is_absolute() and not path.exists() and self.spec.path(text).exists():
             path = self.spec.path(text)
-        return str(path)
+        return course_sources([path])[0] if workshop_trainee() else str(path)
+
+    def _workloads(self) -> list[str]:
+        return course_sources(self.spec.path(w) for w in self.spec.workloads)
 
     def reset(self, *, timeout: float = DEFAULT_TIMEOUT) -> Message:
-        """Delete the lab's policies and namespaces. Your files under LABS_HOME are kept."""
+        """Delete the lab's policies and namespaces (in workshop mode: empty them). Your files are kept."""
         try:
             self.cluster.delete_policies(namespaces=self.namespaces)
-            result = self.cluster.delete_namespaces(self.namespaces, timeout=timeout)
-        except ClusterError as exc:
+            if workshop_trainee() is None:
+                result = self.cluster.delete_namespaces(self.namespaces, timeout=timeout)
+            else:
+                result = self.cluster.delete(without_namespaces(self._workloads()), timeout=timeout)
+        except (ClusterError, ManifestError, ValueError) as exc:
             return Message(str(exc), ok=False, title=f"Reset of {self.id} failed")
         self._what_if.clear()
+        self._matrices.clear()
         return Message(f"{result.summary()}. Your files in {trainee_files.labs_home() / self.id} are kept.",
                        title=f"{self.id} reset")
 
@@ -128,7 +141,13 @@ class Lab(LabExtras):
         if not foreign:
             return ""
         self.cluster.delete_policies(namespaces=list(foreign))
-        self.cluster.delete_namespaces(list(foreign), timeout=timeout)
+        if workshop_trainee() is None:
+            self.cluster.delete_namespaces(list(foreign), timeout=timeout)
+        else:  # a trainee empties the namespaces of the other labs they ran there, and keeps the namespaces
+            for owner in sorted(set(filter(None, foreign.values()))):
+                other = load_lab(str(owner))
+                self.cluster.delete(without_namespaces(course_sources(other.path(w) for w in other.workloads)),
+                                    timeout=timeout)
         owners = ", ".join(sorted(set(filter(None, foreign.values()))))
         return f" Namespaces {', '.join(sorted(foreign))} of lab {owners} were reset first (your files are kept)."
 
@@ -167,7 +186,7 @@ class Lab(LabExtras):
                                "of a real cluster restarts every Cilium agent", enforcement=step.enforcement)
             for name in self.spec.external:
                 _add_external(copy, name.fqdn, name.ip)
-            copy.apply([str(self.spec.path(w)) for w in self.spec.workloads])
+            copy.apply(self._workloads())
             self._what_if[step.id] = copy
         return self._what_if[step.id]
 
@@ -177,8 +196,8 @@ class Lab(LabExtras):
         run = StepRun()
         cluster = self.cluster_for(step)
         cluster.delete_policies(namespaces=self.namespaces)
-        files = [str(self.spec.path(p)) for p in step.policies]
         try:
+            files = course_sources(self.spec.path(p) for p in step.policies)
             if files:
                 cluster.apply(files)
         except ManifestError as exc:
@@ -186,6 +205,9 @@ class Lab(LabExtras):
                 run.rejected = str(exc)
             else:
                 run.problems += [str(p) for p in exc.problems]
+        except ValueError as exc:  # a document a trainee cannot own on a shared cluster (workshop mode)
+            run.failure = str(exc)
+            return run
         if step.kind == "exercise":
             self._enter_answer(step, cluster, run)
         self.last_step = step.id
@@ -199,17 +221,20 @@ class Lab(LabExtras):
             return
         try:
             load_sources([str(path)])
-            cluster.apply([str(path)])
+            cluster.apply(course_sources([path]))
         except ManifestError as exc:
             run.problems += [str(p) for p in exc.problems]
+            return
+        except ValueError as exc:  # workshop mode: a document the trainee cannot own
+            run.problems.append(str(exc))
             return
         if step.lint:
             run.lint += self._lint_errors(path, step)
 
     def _lint_errors(self, path: Path, step: StepSpec) -> list[str]:
-        from labs.lint import lint_sources
+        from labs.lint import lint_text
 
-        findings = lint_sources([str(path)], probes=[p.probe for p in step.probes])
+        findings = lint_text(course_text(path), str(path), probes=[p.probe for p in step.probes])
         return [f"{f.location}: {f.code} {f.message}" for f in findings if f.severity == "error"]
 
     def _probe(self, step: StepSpec, run: StepRun) -> None:
@@ -263,7 +288,7 @@ class Lab(LabExtras):
         """Show an exercise's solution; `apply=True` also puts it in your file (old text kept) and applies it."""
         step = self._exercise(step_id)
         path = self.spec.path(step.solution or "")
-        text = path.read_text(encoding="utf-8")
+        text = course_text(path)
         note = ""
         if apply:
             backup = trainee_files.keep_and_replace(self.exercise_path(step_id), text)
@@ -275,7 +300,7 @@ class Lab(LabExtras):
 
 
 def _lab_namespaces(spec: LabSpec) -> tuple[str, ...]:
-    loaded = load_sources([str(spec.path(w)) for w in spec.workloads])
+    loaded = load_sources(course_sources(spec.path(w) for w in spec.workloads))
     return tuple(ns.name for ns in loaded.namespaces)
 
 

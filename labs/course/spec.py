@@ -133,7 +133,9 @@ def parse_lab(text: str, *, directory: Path, expected_id: str | None = None, sou
         raise LabSpecError([f"{source}:{exc.line or 1}: {exc}"]) from None
     if len(docs) != 1 or not isinstance(docs[0].data, dict):
         raise LabSpecError([f"{source}:1: a lab.yaml is one YAML mapping (id, title, steps, ...)"])
-    reader = _Reader(docs[0].data, docs[0].lines, source, directory)
+    from labs.course.workshop_mode import adapt_spec
+
+    reader = _Reader(adapt_spec(docs[0].data, name=source), docs[0].lines, source, directory)
     spec = reader.lab(expected_id)
     if reader.problems:
         raise LabSpecError(reader.problems)
