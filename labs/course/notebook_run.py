@@ -1,9 +1,13 @@
-"""Execute one notebook headless and report how it went (run in its own process by `notebooks`).
+"""Execute notebooks headless and report how each went (run in processes of their own by `notebooks`).
 
 `python -m labs.course.notebook_run NOTEBOOK [--solve]` executes every cell with nbclient on the
 Python kernel of the running interpreter, in a scratch copy, with hermetic Jupyter, IPython,
 matplotlib and LABS_HOME directories, and prints one JSON object: ok, seconds, the failing cell
 and error if any, and the status of every `lab.check` the notebook made.
+
+`--batch` reads a JSON list of jobs (`notebook`, `solve`, `scratch`) on stdin and runs them one after
+the other, each in a fresh kernel with its own hermetic environment, printing one marked JSON line per
+job: the runner's own start (nbclient and nbformat take over a second to import) is paid once.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["run_notebook", "hermetic_env", "main"]
+__all__ = ["run_notebook", "run_batch", "hermetic_env", "main", "REPORT_MARK"]
 
 CHECK_MIMETYPE = "application/vnd.ciliumlab.check+json"
+REPORT_MARK = "@@labs-notebook-report "
+"""Starts each report line of a batch (kernels may print on the same stdout)."""
 
 
 def hermetic_env(scratch: Path, *, solve: bool, backend: str = "sim") -> dict[str, str]:
@@ -38,8 +44,9 @@ def hermetic_env(scratch: Path, *, solve: bool, backend: str = "sim") -> dict[st
     return env
 
 
-def run_notebook(path: Path, *, solve: bool, timeout: float = 120.0, backend: str = "sim") -> dict[str, Any]:
-    """Execute the notebook in this process's environment (call it in a process of its own)."""
+def run_notebook(path: Path, *, solve: bool, timeout: float = 120.0, env: dict[str, str] | None = None
+                 ) -> dict[str, Any]:
+    """Execute the notebook; its kernel gets `env` (default: this process's environment)."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -51,7 +58,7 @@ def run_notebook(path: Path, *, solve: bool, timeout: float = 120.0, backend: st
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=False,
                                 resources={"metadata": {"path": work}})
         try:
-            client.execute()
+            client.execute(**({"env": env} if env is not None else {}))
         except CellExecutionError as exc:
             report.update(ok=False, error=_first_line(str(exc), "ename") or str(exc)[-2000:])
         except Exception as exc:  # a kernel that dies or times out is a failed run, reported, not raised
@@ -90,12 +97,29 @@ def _checks(nb: Any) -> list[dict[str, Any]]:
     return found
 
 
+def run_batch(jobs: list[dict[str, Any]], *, timeout: float = 120.0) -> bool:
+    """Run each job in a fresh kernel with its own hermetic environment; print one marked report per job."""
+    all_ok = True
+    for job in jobs:
+        env = hermetic_env(Path(job["scratch"]), solve=bool(job["solve"]))
+        report = run_notebook(Path(job["notebook"]), solve=bool(job["solve"]), timeout=timeout, env=env)
+        report["path"] = job["notebook"]
+        all_ok = all_ok and report["ok"]
+        print(REPORT_MARK + json.dumps(report), flush=True)
+    return all_ok
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m labs.course.notebook_run")
-    parser.add_argument("notebook", type=Path)
+    parser.add_argument("notebook", type=Path, nargs="?")
     parser.add_argument("--solve", action="store_true")
+    parser.add_argument("--batch", action="store_true", help="read a JSON list of jobs on stdin")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per cell (default 120)")
     args = parser.parse_args(argv)
+    if args.batch:
+        return 0 if run_batch(json.load(sys.stdin), timeout=args.timeout) else 1
+    if args.notebook is None:
+        parser.error("give a notebook, or --batch with jobs on stdin")
     report = run_notebook(args.notebook, solve=args.solve, timeout=args.timeout)
     print(json.dumps(report))
     return 0 if report["ok"] else 1

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labs.course.notebook_run import hermetic_env
+from labs.course.notebook_run import REPORT_MARK, hermetic_env
 from labs.paths import notebooks_dir
 
 __all__ = ["NotebookReport", "course_notebooks", "run_notebooks", "judge"]
@@ -65,28 +65,73 @@ def judge(report: NotebookReport) -> NotebookReport:
     return report
 
 
-def _run_one(path: Path, solve: bool, timeout: float) -> NotebookReport:
+def _weight(path: Path) -> int:
+    """How long a notebook runs, roughly: its number of code cells plus a kernel start."""
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return 1
+    return 5 + sum(1 for c in cells if c.get("cell_type") == "code")
+
+
+def _batches(jobs: list[tuple[Path, bool]], count: int) -> list[list[tuple[Path, bool]]]:
+    """Split jobs into `count` batches of about equal work (longest first, onto the lightest batch)."""
+    batches: list[list[tuple[Path, bool]]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for job in sorted(jobs, key=lambda j: -_weight(j[0])):
+        lightest = loads.index(min(loads))
+        batches[lightest].append(job)
+        loads[lightest] += _weight(job[0])
+    return [b for b in batches if b]
+
+
+def _run_batch(batch: list[tuple[Path, bool]], timeout: float) -> dict[tuple[Path, bool], NotebookReport]:
+    """Run a batch in one runner process; a job without a report (the runner died) is a failed run."""
+    found: dict[tuple[str, bool], dict[str, Any]] = {}
+    limit = timeout * 4 * len(batch)
+    failure = ""
     with tempfile.TemporaryDirectory(prefix="labs-run-") as scratch:
-        env = hermetic_env(Path(scratch), solve=solve)
-        cmd = [sys.executable, "-m", "labs.course.notebook_run", str(path), "--timeout", str(timeout)]
-        if solve:
-            cmd.append("--solve")
+        jobs = [{"notebook": str(path), "solve": solve, "scratch": str(Path(scratch) / f"job-{i}")}
+                for i, (path, solve) in enumerate(batch)]
+        cmd = [sys.executable, "-m", "labs.course.notebook_run", "--batch", "--timeout", str(timeout)]
         try:
-            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout * 4)
-        except subprocess.TimeoutExpired:
-            return judge(NotebookReport(path.name, solve, False, timeout * 4, f"no result after {timeout * 4:.0f} s"))
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if not lines:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
-        return judge(NotebookReport(path.name, solve, False, 0.0, "the runner printed no report: " + " | ".join(tail)))
-    data = json.loads(lines[-1])
-    return judge(NotebookReport(path.name, solve, data["ok"], data["seconds"], data["error"], data["cell"],
-                                data["checks"]))
+            proc = subprocess.run(cmd, env=hermetic_env(Path(scratch) / "runner", solve=False), input=json.dumps(jobs),
+                                  capture_output=True, text=True, timeout=limit)
+            out, err = proc.stdout, proc.stderr
+        except subprocess.TimeoutExpired as exc:
+            out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
+            err, failure = "", f"no result after {limit:.0f} s (the batch's time limit)"
+    for line in out.splitlines():
+        if line.startswith(REPORT_MARK):
+            data = json.loads(line[len(REPORT_MARK):])
+            found[(data["path"], data["solve"])] = data
+    if not failure:
+        tail = (err or out).strip().splitlines()[-5:]
+        failure = "the runner printed no report: " + " | ".join(tail)
+    reports = {}
+    for path, solve in batch:
+        data = found.get((str(path), solve))
+        if data is None:
+            reports[(path, solve)] = judge(NotebookReport(path.name, solve, False, 0.0, failure))
+        else:
+            reports[(path, solve)] = judge(NotebookReport(path.name, solve, data["ok"], data["seconds"],
+                                                          data["error"], data["cell"], data["checks"]))
+    return reports
 
 
 def run_notebooks(paths: list[Path], *, modes: tuple[bool, ...] = (False, True), parallel: int = 3,
                   timeout: float = 120.0) -> list[NotebookReport]:
-    """Run each notebook in each mode (False = trainee, True = instructor); reports in input order."""
+    """Run each notebook in each mode (False = trainee, True = instructor); reports in input order.
+
+    `parallel` runner processes share the jobs; each runs its share one after the other, every
+    notebook in a fresh kernel with its own scratch directories.
+    """
     jobs = [(p, solve) for p in paths for solve in modes]
-    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-        return list(pool.map(lambda job: _run_one(job[0], job[1], timeout), jobs))
+    if not jobs:
+        return []
+    batches = _batches(jobs, max(1, min(parallel, len(jobs))))
+    reports: dict[tuple[Path, bool], NotebookReport] = {}
+    with ThreadPoolExecutor(max_workers=len(batches)) as pool:
+        for done in pool.map(lambda batch: _run_batch(batch, timeout), batches):
+            reports.update(done)
+    return [reports[job] for job in jobs]

@@ -247,15 +247,18 @@ class Lab(LabExtras):
             return
         run.probes = compare(step.probes, results)
 
-    def matrix(self, step: str | None = None) -> MatrixResult:
-        """Put a step in force and run its probes concurrently; None probes the current state."""
+    def matrix(self, step: str | None = None, *, plot: bool = False) -> MatrixResult:
+        """Put a step in force and run its probes concurrently; None probes the current state.
+
+        The coloured table is the display; `plot=True` adds the matplotlib figure under it.
+        """
         step_id = step or self.last_step or self.spec.steps[0].id
         spec = self.step(step_id)
         run = self.enter(step_id) if step else StepRun()
         self._probe(spec, run)
         if run.failure:
             raise ClusterError(run.failure)
-        result = MatrixResult(f"{self.id} / {step_id}: {spec.title}", run.probes, self.cluster.backend)
+        result = MatrixResult(f"{self.id} / {step_id}: {spec.title}", run.probes, self.cluster.backend, plot)
         self._matrices[step_id] = result
         return result
 

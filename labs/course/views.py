@@ -43,6 +43,8 @@ class MatrixResult:
     title: str
     checks: tuple[ProbeCheck, ...]
     backend: str = ""
+    with_plot: bool = False
+    """Embed the matplotlib figure under the table (`lab.matrix(step, plot=True)`); the table alone is cheaper."""
 
     def cells(self) -> dict[tuple[str, str], ProbeCheck]:
         return {(c.spec.probe.source, _column(c)): c for c in self.checks}
@@ -94,7 +96,7 @@ class MatrixResult:
                 tds.append(f'<td style="background:{colour}" title="{esc(c.result.reason)}">'
                            f"{esc(c.observed.value)}{mark}</td>")
             body.append(f"<tr><th>{esc(row)}</th>{''.join(tds)}</tr>")
-        plot = _plot_html(self)
+        plot = _plot_html(self) if self.with_plot else ""
         return (f"<div><b>{esc(self.title)}</b><table><tr><th>from \\ to</th>{head}</tr>{''.join(body)}</table>"
                 f"{plot}</div>")
 
