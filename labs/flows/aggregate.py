@@ -8,12 +8,13 @@ would double every connection.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
 from labs.flows.classify import FlowOutcome, Node, classify, node_for
-from labs.flows.model import Flow
+from labs.flows.model import Endpoint, Flow, PolicyRef
 
 __all__ = ["Edge", "aggregate", "l7_summary"]
 
@@ -119,50 +120,82 @@ def aggregate(flows: Iterable[Flow], *, include_replies: bool = False) -> list[E
 
     With `include_replies=True` reply flows are counted too, drawn in the direction they travel.
     """
-    nodes: dict[int, Node] = {}
-    names: dict[object, str] = {}
+    collecting = gc.isenabled()
+    if collecting:  # no reference cycles here either; a collection would walk every flow the caller holds
+        gc.disable()
+    try:
+        return _aggregate(flows, include_replies)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _aggregate(flows: Iterable[Flow], include_replies: bool) -> list[Edge]:
+    # Look-ups by id(): a lab's thousands of flows share a few endpoint and policy objects. Each
+    # entry keeps its object, so an id reused after a flow from a generator is freed cannot match.
+    nodes: dict[int, tuple[Endpoint, Node, str]] = {}
+    names: dict[int, tuple[PolicyRef, str]] = {}
     accs: dict[tuple[object, ...], _Acc] = {}
+    forwarded = FlowOutcome.FORWARDED
     for flow in flows:
         if flow.is_reply and not include_replies:
             continue
-        source, destination = flow.source, flow.destination
-        src = nodes.get(id(source))
-        if src is None:
-            src = nodes[id(source)] = node_for(source)
-        dst = nodes.get(id(destination))
-        if dst is None:
-            dst = nodes[id(destination)] = node_for(destination)
+        source = flow.source
+        entry = nodes.get(id(source))
+        if entry is None or entry[0] is not source:
+            node = node_for(source)
+            entry = nodes[id(source)] = (source, node, node.id)
+        src, src_id = entry[1], entry[2]
+        destination = flow.destination
+        entry = nodes.get(id(destination))
+        if entry is None or entry[0] is not destination:
+            node = node_for(destination)
+            entry = nodes[id(destination)] = (destination, node, node.id)
+        dst, dst_id = entry[1], entry[2]
         l4 = flow.l4
-        port = protocol = None
         if l4 is not None:
             port, protocol = l4.destination_port, l4.protocol
-        l7 = l7_summary(flow) if flow.l7 is not None else None
-        outcome = classify(flow)
-        key = (src.id, dst.id, port, protocol, l7, outcome)
+        else:
+            port = protocol = None
+        l7 = flow.l7
+        verdict = flow.verdict
+        if l7 is None:
+            summary = None
+            # the common case of classify(), decided here without the call
+            outcome = forwarded if verdict == "FORWARDED" else classify(flow)
+        else:
+            summary = l7_summary(flow)
+            outcome = classify(flow)
+        key = (src_id, dst_id, port, protocol, summary, outcome)
         acc = accs.get(key)
         if acc is None:
-            acc = accs[key] = _Acc(src, dst, port, protocol, l7, outcome)
+            acc = accs[key] = _Acc(src, dst, port, protocol, summary, outcome)
         acc.count += 1
-        acc.verdicts[flow.verdict] = None
-        if outcome is FlowOutcome.FORWARDED:
-            refs = flow.ingress_allowed_by + flow.egress_allowed_by
+        acc.verdicts[verdict] = None
+        if outcome is forwarded:
+            ingress, egress = flow.ingress_allowed_by, flow.egress_allowed_by
         else:
-            refs = flow.ingress_denied_by + flow.egress_denied_by
-        for ref in refs:
-            name = names.get(ref)
-            if name is None:
-                name = names[ref] = str(ref)
-            acc.policies[name] = None
-        if flow.drop_reason:
-            acc.reasons[flow.drop_reason] = None
-        if flow.l7 is not None and flow.l7.http is not None and flow.l7.http.code is not None:
-            acc.codes[flow.l7.http.code] = None
+            ingress, egress = flow.ingress_denied_by, flow.egress_denied_by
+        if ingress or egress:
+            for ref in ingress + egress:
+                named = names.get(id(ref))
+                if named is None or named[0] is not ref:
+                    named = names[id(ref)] = (ref, str(ref))
+                acc.policies[named[1]] = None
+        reason = flow.drop_reason
+        if reason:
+            acc.reasons[reason] = None
+        if l7 is not None and l7.http is not None and l7.http.code is not None:
+            acc.codes[l7.http.code] = None
         time = flow.time
         if time is not None:
-            if acc.first is None or time < acc.first:
-                acc.first = time
-            if acc.last is None or time > acc.last:
+            last = acc.last
+            if last is None:  # first and last are set together
+                acc.first = acc.last = time
+            elif time > last:
                 acc.last = time
+            elif time < acc.first:  # type: ignore[operator]
+                acc.first = time
     edges = [acc.freeze() for acc in accs.values()]
     edges.sort(key=lambda e: (e.source.id, e.destination.id, e.port or 0, e.protocol or "", e.l7 or "",
                               e.outcome.value))

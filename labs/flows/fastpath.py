@@ -10,7 +10,7 @@ tests check that on the sample files and on generated flows.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -33,11 +33,20 @@ _FLOW_KEYS = frozenset(
 _ENDPOINT_KEYS = frozenset({"ID", "identity", "namespace", "labels", "pod_name", "workloads", "cluster_name"})
 _PORTED = frozenset({"TCP", "UDP", "SCTP"})
 _NO_ENDPOINT: dict[str, Any] = {}
+_FLOW_TEMPLATE: dict[str, Any] = {
+    name: None for name in Flow.__dataclass_fields__  # every field, in declaration order
+}
+_FLOW_TEMPLATE.update({"extra": _NO_EXTRA, "ingress_allowed_by": (), "egress_allowed_by": (),
+                       "ingress_denied_by": (), "egress_denied_by": ()})
 
+
+_MILLIS = [timedelta(milliseconds=n) for n in range(1000)]
+_MICROS = [timedelta(microseconds=n) for n in range(1000)]
 _seconds: dict[str, datetime] = {}
 """`YYYY-MM-DDTHH:MM:SS` -> aware datetime: one full parse per second of traffic."""
 _endpoints: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-"""(ID, identity, pod, namespace, IP, cluster) -> (Endpoint, labels, workloads, names) as they were read."""
+"""(ID, identity, pod, namespace, IP, cluster) as read -> (Endpoint, labels, workloads, names, type of ID,
+type of identity), the values as they were read."""
 _policies: dict[tuple[Any, ...], PolicyRef] = {}
 """(name, namespace, kind) -> PolicyRef: a lab names a handful of policies in thousands of flows."""
 
@@ -73,17 +82,16 @@ def _flow(obj: dict[str, Any]) -> Flow | None:
 
     time = flow["time"] if "time" in flow else obj.get("time")
     if time is not None:
-        if type(time) is not str or len(time) < 20 or time[-1] != "Z" or time[10] != "T":
-            return None
-        digits = time[20:-1]  # Hubble prints 0, 3, 6 or 9 digits of the second
-        if time[19] != "." if digits else time[19] not in ".Z":
-            return None
-        if digits and not (digits.isascii() and digits.isdigit()):
-            return None
-        base = _seconds.get(time[:19])
-        if base is None:
-            base = _second(time[:19])
-        time = base.replace(microsecond=int((digits + "00000")[:6])) if digits else base
+        if type(time) is str and len(time) == 30 and time[29] == "Z" and time[19] == ".":
+            digits = time[20:29]  # Hubble's usual form, nanoseconds
+            if not (digits.isdigit() and digits.isascii()) or time[10] != "T":
+                return None
+            base = _seconds.get(time[:19])
+            if base is None:
+                base = _second(time[:19])
+            time = base + _MILLIS[int(digits[:3])] + _MICROS[int(digits[3:6])]
+        else:
+            time = _other_time(time)
 
     event = get("event_type")
     event_type = event_subtype = None
@@ -144,40 +152,58 @@ def _flow(obj: dict[str, Any]) -> Flow | None:
     if l7 is not None:
         l7 = _l7(l7)
 
+    values = _FLOW_TEMPLATE.copy()  # a frozen dataclass, filled in one step; copying beats a literal
+    values["time"] = time
+    values["verdict"] = verdict or "VERDICT_UNKNOWN"
+    values["drop_reason"] = drop_reason
+    values["type"] = kind or "UNKNOWN_TYPE"
+    values["event_type"] = event_type
+    values["event_subtype"] = event_subtype
+    values["direction"] = direction
+    values["is_reply"] = is_reply
+    values["source"] = source
+    values["destination"] = destination
+    values["l4"] = l4
+    values["l7"] = l7
+    values["node_name"] = node_name
+    values["summary"] = summary
+    values["trace_observation_point"] = point
+    values["uuid"] = uuid
+    if extra:
+        values["extra"] = MappingProxyType(extra)
     refs = get("ingress_allowed_by")
-    ingress_allowed = _refs(refs) if refs else ()
+    if refs:
+        values["ingress_allowed_by"] = _refs(refs)
     refs = get("egress_allowed_by")
-    egress_allowed = _refs(refs) if refs else ()
+    if refs:
+        values["egress_allowed_by"] = _refs(refs)
     refs = get("ingress_denied_by")
-    ingress_denied = _refs(refs) if refs else ()
+    if refs:
+        values["ingress_denied_by"] = _refs(refs)
     refs = get("egress_denied_by")
-    egress_denied = _refs(refs) if refs else ()
-
+    if refs:
+        values["egress_denied_by"] = _refs(refs)
     result = _new(Flow)
-    _set(result, "__dict__", {  # a frozen dataclass, filled in one step
-        "time": time,
-        "verdict": verdict or "VERDICT_UNKNOWN",
-        "drop_reason": drop_reason,
-        "type": kind or "UNKNOWN_TYPE",
-        "event_type": event_type,
-        "event_subtype": event_subtype,
-        "direction": direction,
-        "is_reply": is_reply,
-        "source": source,
-        "destination": destination,
-        "l4": l4,
-        "l7": l7,
-        "node_name": node_name,
-        "summary": summary,
-        "trace_observation_point": point,
-        "uuid": uuid,
-        "extra": MappingProxyType(extra) if extra else _NO_EXTRA,
-        "ingress_allowed_by": ingress_allowed,
-        "egress_allowed_by": egress_allowed,
-        "ingress_denied_by": ingress_denied,
-        "egress_denied_by": egress_denied,
-    })
+    _set(result, "__dict__", values)
     return result
+
+
+def _other_time(time: Any) -> datetime:
+    """Times with 0, 3 or 6 digits of the second (protojson drops trailing zero groups)."""
+    if type(time) is not str or len(time) < 20 or time[-1] != "Z" or time[10] != "T":
+        raise _Surprise
+    digits = time[20:-1]
+    if time[19] != "." if digits else time[19] not in ".Z":
+        raise _Surprise
+    if digits and not (digits.isascii() and digits.isdigit()):
+        raise _Surprise
+    base = _seconds.get(time[:19])
+    if base is None:
+        base = _second(time[:19])
+    if not digits:
+        return base
+    digits = (digits + "00000")[:6]
+    return base + _MILLIS[int(digits[:3])] + _MICROS[int(digits[3:])]
 
 
 def _second(text: str) -> datetime:
@@ -219,12 +245,13 @@ def _endpoint(obj: Any, ip: str | None, names: Any, side: str, extra: dict[str, 
     get = obj.get
     labels = get("labels")
     workloads = get("workloads")
-    key = (_opt_int(get("ID")), _opt_int(get("identity")), _opt_str(get("pod_name")), _opt_str(get("namespace")),
-           ip, _opt_str(get("cluster_name")))
-    # checked before the look-up: 1.0 and True would find the entry of 1
+    endpoint_id = get("ID")
+    identity = get("identity")
+    key = (endpoint_id, identity, get("pod_name"), get("namespace"), ip, get("cluster_name"))
     cached = _endpoints.get(key)
-    if cached is not None and cached[1] == labels and cached[2] == workloads and cached[3] == names:
-        return cached[0]
+    if (cached is not None and cached[1] == labels and cached[2] == workloads and cached[3] == names
+            and type(endpoint_id) is cached[4] and type(identity) is cached[5]):
+        return cached[0]  # the types too: 1.0 and True are equal to 1 but are not whole numbers
 
     if labels is None:
         labels = []
@@ -252,15 +279,15 @@ def _endpoint(obj: Any, ip: str | None, names: Any, side: str, extra: dict[str, 
         pairs = tuple((str(w.get("name", "")), str(w.get("kind", ""))) for w in workloads)
     endpoint = _new(Endpoint)
     _set(endpoint, "__dict__", {
-        "namespace": key[3],
-        "pod_name": key[2],
+        "namespace": _opt_str(key[3]),
+        "pod_name": _opt_str(key[2]),
         "labels": tuple(labels),
-        "identity": key[1],
+        "identity": _opt_int(identity),
         "ip": ip,
         "names": normalised,
         "workloads": pairs,
-        "endpoint_id": key[0],
-        "cluster_name": key[5],
+        "endpoint_id": _opt_int(endpoint_id),
+        "cluster_name": _opt_str(key[5]),
     })
     if len(_endpoints) > 50_000:
         _endpoints.clear()
@@ -270,6 +297,8 @@ def _endpoint(obj: Any, ip: str | None, names: Any, side: str, extra: dict[str, 
         list(get("labels")) if get("labels") is not None else None,
         [dict(w) for w in workloads] if workloads else workloads,
         list(names) if names else names,
+        type(endpoint_id),
+        type(identity),
     )
     return endpoint
 
@@ -303,7 +332,12 @@ def _l4(obj: Any) -> L4:
     if raw_flags:
         if type(raw_flags) is not dict:
             raise _Surprise
-        flags = tuple(name for name, on in raw_flags.items() if on is True)
+        for on in raw_flags.values():
+            if on is not True:
+                flags = tuple([name for name, on in raw_flags.items() if on is True])
+                break
+        else:
+            flags = tuple(raw_flags)
     _set(l4, "__dict__", {
         "protocol": protocol,
         "source_port": source_port,

@@ -245,7 +245,8 @@ def _direction(value: Any, where: str) -> str | None:
 
 _ENDPOINT_KEYS = frozenset({"ID", "identity", "namespace", "labels", "pod_name", "workloads", "cluster_name"})
 _endpoint_cache: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-"""(ID, identity, pod, IP, names) -> (Endpoint, labels, namespace, workloads, cluster): most flows repeat endpoints."""
+"""(ID, identity, pod, IP, names, types of ID and identity) -> (Endpoint, labels, namespace, workloads,
+cluster): most flows repeat endpoints."""
 
 
 def _endpoint(obj: Any, ip: str | None, names: Any, where: str, extra: dict[str, Any]) -> Endpoint:
@@ -266,7 +267,9 @@ def _endpoint(obj: Any, ip: str | None, names: Any, where: str, extra: dict[str,
         names = ()
     workloads = obj.get("workloads")
     namespace = obj.get("namespace")
-    key = (obj.get("ID"), obj.get("identity"), obj.get("pod_name"), ip, names)
+    endpoint_id, identity = obj.get("ID"), obj.get("identity")
+    # the types too: 101.0 and True are equal to whole numbers but must be reported
+    key = (endpoint_id, identity, obj.get("pod_name"), ip, names, type(endpoint_id), type(identity))
     if len(obj) > 6 or not obj.keys() <= _ENDPOINT_KEYS:
         for k in obj.keys() - _ENDPOINT_KEYS:
             extra[f"{where.rsplit('.', 1)[-1]}.{k}"] = obj[k]
