@@ -152,7 +152,9 @@ def _flow(obj: dict[str, Any]) -> Flow | None:
     if l7 is not None:
         l7 = _l7(l7)
 
-    values = _FLOW_TEMPLATE.copy()  # a frozen dataclass, filled in one step; copying beats a literal
+    result = _new(Flow)  # a frozen dataclass, filled through its __dict__: defaults first, then the values
+    values = result.__dict__
+    values.update(_FLOW_TEMPLATE)
     values["time"] = time
     values["verdict"] = verdict or "VERDICT_UNKNOWN"
     values["drop_reason"] = drop_reason
@@ -183,8 +185,6 @@ def _flow(obj: dict[str, Any]) -> Flow | None:
     refs = get("egress_denied_by")
     if refs:
         values["egress_denied_by"] = _refs(refs)
-    result = _new(Flow)
-    _set(result, "__dict__", values)
     return result
 
 
