@@ -1,6 +1,6 @@
 """The fast path of flow parsing: well-formed `GetFlowsResponse` objects straight to Flow objects.
 
-Parsing 100,000 lines must cost at most twice the JSON decoding, which leaves a few
+The benchmark (`benchmarks/flows.py`) aims at parsing costing at most the JSON decoding again, a few
 microseconds per flow. This path checks every value it reads, but inline and without building
 error messages: on the first surprise (a wrong type, an ICMP or multi-protocol L4, a legacy bare
 flow) it returns None and the caller runs the validating path in `labs.flows.parse`, which
