@@ -20,8 +20,24 @@ import msgspec
 
 from labs.flows.fastpath import fast_flow
 from labs.flows.model import L4, L7, DnsInfo, Endpoint, Flow, HttpInfo, PolicyRef
+from labs.flows.schema import RESPONSE_DECODER
+from labs.flows.typedpath import typed_flow
 
-__all__ = ["FlowParseError", "ParseResult", "checked_flow", "parse_flow", "parse_lines", "parse_time"]
+__all__ = [
+    "DECODER",
+    "FlowParseError",
+    "ParseResult",
+    "checked_flow",
+    "parse_flow",
+    "parse_lines",
+    "parse_time",
+]
+
+DECODER = (
+    f"msgspec {msgspec.__version__} (typed GetFlowsResponse Structs, then plain dicts; "
+    "the stdlib json module for what msgspec refuses)"
+)
+"""What `parse_lines` decodes lines with, for reports such as the benchmark's."""
 
 _new = object.__new__
 
@@ -63,10 +79,20 @@ def parse_lines(lines: Iterable[str], *, source: str | None = None) -> ParseResu
 
 def _parse_into(result: ParseResult, lines: Iterable[str], source: str | None) -> None:
     flows = result.flows
+    decode_typed = RESPONSE_DECODER.decode
     decode = _DECODER.decode
     prefix = f"{source}: " if source else ""
     for number, line in enumerate(lines, start=1):
         if not line or line.isspace():
+            continue
+        # Well-formed Hubble lines: typed decoding and the typed fast path. Anything else (an unknown
+        # field, a wrong type, a legacy bare flow, JSON msgspec refuses) is decoded again to dicts below.
+        try:
+            flow = typed_flow(decode_typed(line))
+        except ValueError:
+            flow = None
+        if flow is not None:
+            flows.append(flow)
             continue
         try:
             obj = decode(line)
@@ -104,7 +130,7 @@ def _parse_into(result: ParseResult, lines: Iterable[str], source: str | None) -
 
 _NON_FLOW_RECORDS = ("lost_events", "node_status", "debug_event")
 _DECODER = msgspec.json.Decoder()
-"""Decodes a Hubble line about three times as fast as `json.loads`, to the same dicts, lists and numbers."""
+"""Decodes a line about twice as fast as `json.loads`, to the same dicts, lists and numbers."""
 
 
 def parse_flow(obj: dict[str, Any]) -> Flow:

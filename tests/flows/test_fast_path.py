@@ -1,4 +1,4 @@
-"""The fast path and the validating path of the parser give equal flows, and the fast path steps aside on surprises."""
+"""The fast paths (typed lines, dicts) and the validating path give equal flows; fast paths step aside on surprises."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ import json
 import random
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from labs.flows import Flow, parse_lines
-from labs.flows.fastpath import fast_flow
+from labs.flows.fastpath import _FLOW_KEYS, fast_flow
 from labs.flows.parse import checked_flow
+from labs.flows.schema import RESPONSE_DECODER, UNMODELLED_FIELDS, FlowRecord
+from labs.flows.typedpath import typed_flow
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "hubble-flows"
 
@@ -22,12 +25,43 @@ def assert_same(fast: Flow | None, checked: Flow) -> None:
     assert dict(fast.extra) == dict(checked.extra)  # extra is left out of ==
 
 
+def typed(record: dict) -> Flow | None:
+    """The typed fast path on the record's JSON line; None when it declines or typed decoding refuses the line."""
+    try:
+        response = RESPONSE_DECODER.decode(json.dumps(record))
+    except msgspec.ValidationError:
+        return None
+    return typed_flow(response)
+
+
+def only_declared_fields(record: dict) -> bool:
+    """Whether typed decoding takes the record: the Structs declare every field, endpoints hold only modelled keys."""
+    flow = record["flow"]
+    endpoints = [flow.get(side) or {} for side in ("source", "destination")]
+    return set(flow) <= set(FlowRecord.__struct_fields__) and all(set(e) <= ENDPOINT_KEYS for e in endpoints)
+
+
+ENDPOINT_KEYS = {"ID", "identity", "namespace", "labels", "pod_name", "workloads", "cluster_name"}
+
+
+def assert_all_paths_same(record: dict) -> None:
+    checked = checked_flow(record)
+    assert_same(fast_flow(record), checked)
+    if only_declared_fields(record):
+        assert_same(typed(record), checked)
+    else:
+        assert typed(record) is None
+    (parsed,) = parse_lines([json.dumps(record)]).flows
+    assert_same(parsed, checked)
+
+
 def test_sample_file_flows_are_equal_on_both_paths(sample_records):
     taken = 0
     for record in sample_records:
         if "flow" not in record:
             continue  # the lost_events record
-        assert_same(fast_flow(record), checked_flow(record))
+        assert only_declared_fields(record)  # so the typed path must take it
+        assert_all_paths_same(record)
         taken += 1
     assert taken == len(sample_records) - 1
 
@@ -36,7 +70,8 @@ def test_sample_file_flows_are_equal_on_both_paths(sample_records):
 @pytest.mark.parametrize("name", sorted(p.name for p in REFERENCE.glob("*.json")) if REFERENCE.is_dir() else [])
 def test_real_captures_are_equal_on_both_paths(name):
     record = json.loads((REFERENCE / name).read_text())
-    assert_same(fast_flow(record), checked_flow(record))
+    assert only_declared_fields(record)  # real Hubble lines stay on the typed path
+    assert_all_paths_same(record)
 
 
 BASE = {
@@ -95,8 +130,8 @@ def variant(changes: dict) -> dict:
 @pytest.mark.parametrize("changes", list(VARIANTS.values()), ids=list(VARIANTS))
 def test_generated_flows_are_equal_on_both_paths(changes):
     record = variant(changes)
-    assert_same(fast_flow(record), checked_flow(record))
-    assert_same(fast_flow(record), checked_flow(record))  # again, from the caches
+    assert_all_paths_same(record)
+    assert_all_paths_same(record)  # again, from the caches
 
 
 def test_random_flows_are_equal_on_both_paths():
@@ -108,7 +143,7 @@ def test_random_flows_are_equal_on_both_paths():
             changes.update(VARIANTS[key])
         record = variant(changes)
         record["flow"]["l4"] = {"TCP": {"source_port": rng.randrange(1, 65536), "destination_port": 80}}
-        assert_same(fast_flow(record), checked_flow(record))
+        assert_all_paths_same(record)
 
 
 SURPRISES = {
@@ -124,9 +159,60 @@ SURPRISES = {
 
 
 @pytest.mark.parametrize("make", list(SURPRISES.values()), ids=list(SURPRISES))
-def test_the_fast_path_steps_aside_on_surprises(make):
+def test_the_fast_paths_step_aside_on_surprises(make):
     fast_flow(BASE)  # the well-formed endpoints are cached first: a surprise must not hit that entry
-    assert fast_flow(make(copy.deepcopy(BASE))) is None
+    typed(BASE)
+    record = make(copy.deepcopy(BASE))
+    assert fast_flow(record) is None
+    assert typed(record) is None
+
+
+TYPED_SURPRISES = {
+    "unknown-flow-field": lambda r: {**r, "flow": {**r["flow"], "future_field": {"x": 1}}},
+    "unknown-envelope-field": lambda r: {**r, "cluster": "c1"},
+    "unknown-endpoint-field": lambda r: {**r, "flow": {**r["flow"], "source": {**r["flow"]["source"], "new": 7}}},
+    "endpoint-not-object": lambda r: {**r, "flow": {**r["flow"], "destination": ["api"]}},
+    "verdict-number": lambda r: {**r, "flow": {**r["flow"], "verdict": 1}},
+    "reply-number": lambda r: {**r, "flow": {**r["flow"], "is_reply": 0}},
+    "names-not-strings": lambda r: {**r, "flow": {**r["flow"], "destination_names": ["a", 1]}},
+    "event-type-float": lambda r: {**r, "flow": {**r["flow"], "event_type": {"type": 4.0}}},
+    "envelope-node-name-number": lambda r: {"flow": {k: v for k, v in r["flow"].items() if k != "node_name"},
+                                            "node_name": 7},
+}
+
+
+@pytest.mark.parametrize("make", list(TYPED_SURPRISES.values()), ids=list(TYPED_SURPRISES))
+def test_the_typed_path_leaves_unknown_fields_and_wrong_types_to_the_dict_paths(make):
+    typed(BASE)
+    record = make(copy.deepcopy(BASE))
+    assert typed(record) is None
+    line = json.dumps(record)
+    result = parse_lines([line])
+    if result.flows:  # unknown fields: the dict path keeps them in extra
+        (flow,) = result.flows
+        assert_same(flow, checked_flow(record))
+    else:
+        assert len(result.errors) == 1
+        with pytest.raises(ValueError):
+            checked_flow(record)
+
+
+def test_the_typed_and_dict_paths_model_the_same_flow_fields():
+    declared = set(FlowRecord.__struct_fields__)
+    assert set(UNMODELLED_FIELDS) <= declared
+    assert declared - set(UNMODELLED_FIELDS) == _FLOW_KEYS
+
+
+def test_an_endpoint_is_rebuilt_when_its_ip_or_names_differ():
+    first = typed(BASE)
+    other = copy.deepcopy(BASE)
+    other["flow"]["IP"]["destination"] = "10.0.2.10"
+    other["flow"]["destination_names"] = ["API.example.com."]
+    second = typed(other)
+    assert first is not None and second is not None
+    assert first.destination.ip == "10.0.2.9" and first.destination.names == ()
+    assert second.destination.ip == "10.0.2.10" and second.destination.names == ("api.example.com",)
+    assert second.source is first.source  # same text, IP and names: the cached endpoint
 
 
 def test_a_float_id_is_reported_even_after_the_whole_number_was_cached():

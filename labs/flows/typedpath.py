@@ -1,0 +1,160 @@
+"""The typed fast path: a line decoded into `labs.flows.schema` Structs, straight to a Flow.
+
+msgspec has already checked the types of the typed fields; this path checks the rest (times,
+uint64 strings, the dict-shaped parts) like `labs.flows.fastpath` does, and returns None on the
+first surprise, so the caller decodes the line to dicts and takes the dict paths, which either
+parse the odd shape or name the bad field. Endpoints arrive as raw JSON and are decoded once per
+distinct text, IP and DNS names.
+"""
+
+from __future__ import annotations
+
+from operator import attrgetter
+from types import MappingProxyType
+from typing import Any
+
+import msgspec
+from msgspec import UNSET, Raw
+
+from labs.flows.fastvalues import Surprise, as_int, build_endpoint, hubble_time, read_l4, read_l7, read_refs
+from labs.flows.model import Endpoint, Flow
+from labs.flows.schema import UNMODELLED_FIELDS, ResponseRecord
+
+__all__ = ["typed_flow"]
+
+_new = object.__new__
+_set = object.__setattr__
+_NO_EXTRA: MappingProxyType[str, Any] = MappingProxyType({})
+_ENDPOINT_KEYS = frozenset({"ID", "identity", "namespace", "labels", "pod_name", "workloads", "cluster_name"})
+_unmodelled = attrgetter(*UNMODELLED_FIELDS)
+_ALL_UNSET = (UNSET,) * len(UNMODELLED_FIELDS)
+_decode_endpoint = msgspec.json.Decoder().decode
+_endpoints: dict[tuple[bytes, Any, Any], Endpoint] = {}
+"""(raw endpoint JSON, IP, DNS names) -> Endpoint: equal text means an equal endpoint."""
+
+
+def typed_flow(response: ResponseRecord) -> Flow | None:
+    """A Flow from a typed GetFlowsResponse, or None when the dict paths must decide."""
+    try:
+        return _flow(response)
+    except (Surprise, TypeError, ValueError, AttributeError):
+        # TypeError: an unhashable value used as a cache key; ValueError (msgspec's errors too) and
+        # AttributeError: a value of a shape this path does not expect.
+        return None
+
+
+def _flow(response: ResponseRecord) -> Flow:
+    flow = response.flow
+    extra: dict[str, Any] = {}
+    unmodelled = _unmodelled(flow)
+    if unmodelled != _ALL_UNSET:
+        for name, value in zip(UNMODELLED_FIELDS, unmodelled):
+            if value is not UNSET:
+                extra[name] = value
+
+    time = flow.time
+    if time is UNSET:
+        time = response.time
+    if time is not None and time is not UNSET:
+        time = hubble_time(time)
+    else:
+        time = None
+    node_name = flow.node_name
+    if node_name is UNSET:
+        node_name = response.node_name
+        if node_name is UNSET:
+            node_name = None
+        elif node_name is not None and type(node_name) is not str:
+            raise Surprise
+
+    event = flow.event_type
+    if event is not None:
+        event_type = event.type
+        if event_type is not None and type(event_type) is not int:
+            event_type = as_int(event_type)
+        event_subtype = event.sub_type
+        if event_subtype is not None and type(event_subtype) is not int:
+            event_subtype = as_int(event_subtype)
+    else:
+        event_type = event_subtype = None
+
+    is_reply = flow.is_reply
+    if is_reply is None:
+        is_reply = flow.reply
+
+    ip = flow.IP
+    if ip is not None:
+        if type(ip) is not dict:
+            raise Surprise
+        source_ip = ip.get("source")
+        destination_ip = ip.get("destination")
+        if (source_ip is not None and type(source_ip) is not str) or (
+            destination_ip is not None and type(destination_ip) is not str
+        ):
+            raise Surprise
+        if len(ip) > 2:
+            extra["IP"] = ip
+    else:
+        source_ip = destination_ip = None
+
+    direction = flow.traffic_direction
+    if direction == "TRAFFIC_DIRECTION_UNKNOWN":
+        direction = None
+    l4 = flow.l4
+    if l4 is not None:
+        l4 = read_l4(l4)
+    l7 = flow.l7
+    if l7 is not None:
+        l7 = read_l7(l7)
+    refs = flow.ingress_allowed_by
+    ingress_allowed_by = read_refs(refs) if refs else ()
+    refs = flow.egress_allowed_by
+    egress_allowed_by = read_refs(refs) if refs else ()
+    refs = flow.ingress_denied_by
+    ingress_denied_by = read_refs(refs) if refs else ()
+    refs = flow.egress_denied_by
+    egress_denied_by = read_refs(refs) if refs else ()
+
+    result = _new(Flow)  # a frozen dataclass, filled through its __dict__ in one step
+    _set(result, "__dict__", {
+        "time": time,
+        "verdict": flow.verdict or "VERDICT_UNKNOWN",
+        "drop_reason": flow.drop_reason_desc,
+        "type": flow.Type or "UNKNOWN_TYPE",
+        "event_type": event_type,
+        "event_subtype": event_subtype,
+        "direction": direction,
+        "is_reply": is_reply,
+        "source": _endpoint(flow.source, source_ip, flow.source_names),
+        "destination": _endpoint(flow.destination, destination_ip, flow.destination_names),
+        "l4": l4,
+        "l7": l7,
+        "ingress_allowed_by": ingress_allowed_by,
+        "egress_allowed_by": egress_allowed_by,
+        "ingress_denied_by": ingress_denied_by,
+        "egress_denied_by": egress_denied_by,
+        "node_name": node_name,
+        "summary": flow.Summary,
+        "trace_observation_point": flow.trace_observation_point,
+        "uuid": flow.uuid,
+        "extra": MappingProxyType(extra) if extra else _NO_EXTRA,
+    })
+    return result
+
+
+def _endpoint(raw: Raw, ip: str | None, names: list[str] | None) -> Endpoint:
+    text = bytes(raw)
+    key = (text, ip, tuple(names) if names else None)
+    endpoint = _endpoints.get(key)
+    if endpoint is not None:
+        return endpoint
+    obj = _decode_endpoint(text) if text else None  # a msgspec error here (1e400, say) is a ValueError
+    if obj is None:
+        obj = {}
+    elif type(obj) is not dict or not _ENDPOINT_KEYS.issuperset(obj):
+        raise Surprise  # unknown keys go to `extra` on the dict path
+    endpoint = build_endpoint(obj, ip, names)
+    if len(_endpoints) > 50_000:
+        _endpoints.clear()
+    _endpoints[key] = endpoint
+    return endpoint
