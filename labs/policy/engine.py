@@ -10,6 +10,11 @@ Per direction (egress at the source pod, then ingress at the destination pod):
    unless an L4-only item on that port also matches the peer (it lifts them, cilium-semantics §7);
    in a direction without default deny, L7 rules only add visibility (§2.1);
 6. otherwise default deny drops (POLICY_DENIED), or, without default deny, traffic is allowed.
+
+Like Cilium's per-identity policy map, everything up to the port is resolved once per pair of label
+sets: the rule items selecting the subject whose peer part matches the peer form a *peer class*,
+shared by every peer those items treat alike. A decision is then made once per peer class and
+traffic, and every pod pair of those identities reuses it.
 """
 
 from __future__ import annotations
@@ -21,10 +26,10 @@ from labs.manifests.objects import Service
 from labs.outcomes import Outcome
 from labs.policy.build import Entry, build_entries
 from labs.policy.endpoints import Endpoint, Traffic, reserved_endpoint
+from labs.policy.l7decide import PortMatch, decide_l7, describe_match
 from labs.policy.labels import NAMESPACE_LABEL
 from labs.policy.model import Policy
 from labs.policy.peers import EndpointsPeer
-from labs.policy.ports import PortSpec, dns_rule_matches, http_rule_matches
 from labs.policy.verdict import POLICY_DENIED, POLICY_DENY, DirectionVerdict, Verdict
 
 __all__ = ["ENFORCEMENT_MODES", "PolicyEngine"]
@@ -41,14 +46,40 @@ class _Selection:
     default_deny_by: tuple[str, ...]
     init: bool
     """The identity carries `reserved:init` (always enforced with default deny)."""
+    rule_items: tuple[tuple[Entry, int], ...]
+    """The entries that allow or deny (not the default-deny placeholders), with their peer-matcher number."""
+    numbers: frozenset[int]
+    """The peer-matcher numbers of rule_items."""
 
 
-@dataclass(frozen=True)
-class _Match:
-    entry: Entry
-    peer: str
-    port: str
-    spec: PortSpec | None
+class _PeerRow:
+    """How the peer matchers met so far treat one peer: number -> description of the match."""
+
+    __slots__ = ("evaluated", "how")
+
+    def __init__(self) -> None:
+        self.how: dict[int, str] = {}
+        self.evaluated: set[int] = set()
+
+
+class _PeerClass:
+    """The rule items selecting one subject label set whose peer part matches a peer, with how it matched.
+
+    Peers that the same items match in the same words get the same decisions, so decisions are
+    cached per class: interned, one object per distinct content.
+    """
+
+    __slots__ = ("allow", "deny", "from_host", "named_ports", "selection")
+
+    def __init__(self, selection: _Selection, deny: tuple[tuple[Entry, str], ...],
+                 allow: tuple[tuple[Entry, str], ...], from_host: bool):
+        self.selection = selection
+        self.deny = deny
+        self.allow = allow
+        self.from_host = from_host
+        """Ingress from the subject's own node (allow-localhost applies)."""
+        self.named_ports = any(spec.name is not None for entry, _ in deny + allow for spec in entry.ports or ())
+        """Whether a decision also depends on the destination's named ports."""
 
 
 class PolicyEngine:
@@ -64,11 +95,20 @@ class PolicyEngine:
         self._by_direction = {d: [e for e in self.entries if e.direction == d] for d in ("ingress", "egress")}
         self._subject_index = {d: _index_by_namespace(entries) for d, entries in self._by_direction.items()}
         self._peer_ids = _peer_ids(self.entries)
+        self._matchers = {number: entry.peer for entry in self.entries
+                          for number in [self._peer_ids[id(entry)]]}
+        """peer-matcher number -> a matcher with that number (all of them match alike)."""
+        # caches, all keyed by label sets or values (never by a pod), so one pod pair's work serves its identities
         self._selecting: dict[tuple[str, frozenset], tuple[Entry, ...]] = {}
         self._selections: dict[tuple[str, frozenset], _Selection] = {}
-        self._peer_cache: dict[tuple[int, object], str | None] = {}
-        self._peer_entries_cache: dict[tuple[str, frozenset, object], tuple[tuple, tuple]] = {}
+        self._peer_matches: dict[object, _PeerRow] = {}
+        self._peer_classes: dict[tuple[str, frozenset, object], _PeerClass] = {}
+        self._interned_classes: dict[tuple, _PeerClass] = {}
         self._decisions: dict[tuple, DirectionVerdict] = {}
+        self._outcomes: dict[tuple[int, int], tuple] = {}
+        """(id(egress), id(ingress)) -> (egress, ingress, outcome, reason); both verdicts live in _decisions."""
+        self._traffic_seen: dict[int, tuple[Traffic, int | None, str]] = {}
+        self._traffic_numbers: dict[Traffic, int] = {}
 
     # --- selection ------------------------------------------------------------------------------------
 
@@ -94,66 +134,102 @@ class PolicyEngine:
                 entries,
                 tuple(sorted({f"{e.ref.kind} {e.ref.policy}" for e in entries})),
                 tuple(sorted({f"{e.ref.kind} {e.ref.policy}" for e in entries if e.default_deny})),
-                any(lb.key == "init" and lb.source == "reserved" for lb in ep.labels))
+                any(lb.key == "init" and lb.source == "reserved" for lb in ep.labels),
+                items := tuple((e, self._peer_ids[id(e)]) for e in entries if e.deny or e.adds_rules),
+                frozenset(number for _, number in items))
             self._selections[key] = found
         return found
 
-    def _peer_match(self, entry: Entry, peer: Endpoint) -> str | None:
-        key = (self._peer_ids[id(entry)], _peer_key(peer))
-        found = self._peer_cache.get(key, _MISSING)
-        if found is _MISSING:
-            found = self._peer_cache[key] = entry.peer.match(peer)
+    def _peer_class(self, direction: str, subject: Endpoint, peer: Endpoint) -> _PeerClass:
+        """Which deny and allow items selecting `subject` match `peer` (entry order kept: first match wins)."""
+        peer_key = peer.labels if peer.kind == "pod" else peer  # a pod matches by its identity labels only
+        key = (direction, subject.labels, peer_key)
+        found = self._peer_classes.get(key)
+        if found is not None:
+            return found
+        selection = self._selection(direction, subject)
+        row = self._peer_matches.get(peer_key)
+        if row is None:
+            row = self._peer_matches[peer_key] = _PeerRow()
+        for number in selection.numbers - row.evaluated:  # each peer matcher meets each peer once
+            how = self._matchers[number].match(peer)
+            if how is not None:
+                row.how[number] = how
+            row.evaluated.add(number)
+        deny, allow = [], []
+        if not selection.numbers.isdisjoint(row.how):  # most peers match none of a subject's rules
+            for entry, number in selection.rule_items:
+                how = row.how.get(number)
+                if how is not None:
+                    (deny if entry.deny else allow).append((entry, how))
+        from_host = direction == "ingress" and peer.kind == "host"
+        content = (direction, subject.labels, tuple((id(e), how) for e, how in deny),
+                   tuple((id(e), how) for e, how in allow), from_host)
+        found = self._interned_classes.get(content)
+        if found is None:
+            found = self._interned_classes[content] = _PeerClass(selection, tuple(deny), tuple(allow), from_host)
+        self._peer_classes[key] = found
         return found
 
-    def _peer_entries(self, direction: str, subject: Endpoint, peer: Endpoint) -> tuple[tuple, tuple]:
-        """(deny, allow) pairs of (entry, peer description) selecting `subject` whose peer part matches `peer`.
-
-        Entry order is kept, so the first matching rule is the same as when scanning every entry.
-        """
-        key = (direction, subject.labels, _peer_key(peer))
-        found = self._peer_entries_cache.get(key)
-        if found is None:
-            deny, allow = [], []
-            for entry in self.selecting(direction, subject):
-                if not entry.deny and not entry.adds_rules:
-                    continue
-                desc = self._peer_match(entry, peer)
-                if desc is not None:
-                    (deny if entry.deny else allow).append((entry, desc))
-            found = self._peer_entries_cache[key] = (tuple(deny), tuple(allow))
+    def _traffic_key(self, traffic: Traffic) -> tuple[Traffic, int | None, str]:
+        """(traffic, a number shared by equal traffic or None if unhashable, its description), by object."""
+        found = self._traffic_seen.get(id(traffic))
+        if found is None or found[0] is not traffic:
+            try:
+                number: int | None = self._traffic_numbers.setdefault(traffic, len(self._traffic_numbers))
+            except TypeError:  # e.g. HTTP headers given as a list: decided without the decision cache
+                number = None
+            if len(self._traffic_seen) > 4096:  # one entry per Traffic object a caller made
+                self._traffic_seen.clear()
+            found = self._traffic_seen[id(traffic)] = (traffic, number, traffic.describe())
         return found
 
     # --- decisions ------------------------------------------------------------------------------------
 
     def verdict(self, src: Endpoint, dst: Endpoint, traffic: Traffic) -> Verdict:
         """Egress at the source, then ingress at the destination; the first denial decides."""
-        egress = self.decide("egress", src, dst, traffic, dst) if src.is_pod else None
+        _, number, text = self._traffic_key(traffic)
+        egress = self._decide("egress", src, dst, traffic, dst, number) if src.kind == "pod" else None
         ingress = None
-        if egress is None or egress.allowed:
-            ingress = self.decide("ingress", dst, as_seen_from(src, dst.node), traffic, dst) if dst.is_pod else None
-        decided = [d for d in (egress, ingress) if d is not None]
-        denied = next((d for d in decided if not d.allowed), None)
-        if denied is not None:
-            outcome, reason = denied.outcome, f"{denied.direction} at {denied.endpoint}: {denied.reason}"
-        else:
-            outcome = Outcome.ALLOWED
-            reason = "; ".join(f"{d.direction}: {d.reason}" for d in decided) or "no policy applies"
-        return Verdict(outcome, reason, egress, ingress, src.name, dst.name, traffic.describe())
+        if dst.kind == "pod" and (egress is None or egress.outcome is _ALLOWED):
+            peer = src if src.kind == "pod" else as_seen_from(src, dst.node)
+            ingress = self._decide("ingress", dst, peer, traffic, dst, number)
+        found = self._outcomes.get((id(egress), id(ingress)))
+        if found is None or found[0] is not egress or found[1] is not ingress:
+            found = self._outcomes[id(egress), id(ingress)] = (egress, ingress, *_combine(egress, ingress))
+        return Verdict(found[2], found[3], egress, ingress, src.name, dst.name, text)
 
     def decide(self, direction: str, subject: Endpoint, peer: Endpoint, traffic: Traffic,
                destination: Endpoint) -> DirectionVerdict:
-        """One direction's decision for `subject` (whose policy) talking with `peer`.
+        """One direction's decision for `subject` (whose policy) talking with `peer`."""
+        return self._decide(direction, subject, peer, traffic, destination, self._traffic_key(traffic)[1])
+
+    def _decide(self, direction: str, subject: Endpoint, peer: Endpoint, traffic: Traffic, destination: Endpoint,
+                number: int | None) -> DirectionVerdict:
+        if self.enforcement == "never":
+            return self._memo(("never", direction, subject.name), lambda: DirectionVerdict(
+                direction=direction, endpoint=subject.name, outcome=Outcome.ALLOWED,
+                reason="policy enforcement is off (mode never)"))
+        peers = self._peer_class(direction, subject, peer)
+        if number is None:
+            return self._decide_class(direction, subject, peers, traffic, destination)
+        key = (id(peers), subject.name, number, destination.named_ports if peers.named_ports else None)
+        found = self._decisions.get(key)
+        if found is None:
+            found = self._decisions[key] = self._decide_class(direction, subject, peers, traffic, destination)
+        return found
+
+    def _decide_class(self, direction: str, subject: Endpoint, peers: _PeerClass, traffic: Traffic,
+                      destination: Endpoint) -> DirectionVerdict:
+        """The decision for one peer class and traffic.
 
         Decisions that do not depend on the traffic's details (not enforced, default deny, an L3/L4
         allow or deny) are shared: DirectionVerdicts are immutable, so one object per subject and
         rule serves every peer and port that ends the same way.
         """
         base = {"direction": direction, "endpoint": subject.name}
-        memo = (direction, subject.name, subject.labels, self.enforcement)
-        if self.enforcement == "never":
-            return self._memo(("never", *memo), lambda: DirectionVerdict(
-                outcome=Outcome.ALLOWED, reason="policy enforcement is off (mode never)", **base))
-        selection = self._selection(direction, subject)
+        memo = (direction, subject.name, subject.labels)
+        selection = peers.selection
         always = self.enforcement == "always" or selection.init
         if not selection.entries and not always:
             return self._memo(("unselected", *memo), lambda: DirectionVerdict(
@@ -165,22 +241,20 @@ class PolicyEngine:
             return dict(base, enforced=True, default_deny=default_deny, selected_by=selection.selected_by,
                         default_deny_by=dd_by)
 
-        deny_entries, allow_entries = self._peer_entries(direction, subject, peer)
-
-        for entry, peer_desc in deny_entries:
-            m = self._match(entry, peer_desc, traffic, destination)
+        for entry, peer_desc in peers.deny:
+            m = _match(entry, peer_desc, traffic, destination)
             if m is not None:
-                return self._memo(("deny", id(entry), _describe(m), *memo), lambda: DirectionVerdict(
+                return self._memo(("deny", id(entry), describe_match(m), *memo), lambda: DirectionVerdict(
                     outcome=Outcome.DROPPED, drop_reason=POLICY_DENY, rule=entry.ref,  # noqa: B023 (used at once)
-                    matched=_describe(m), reason=f"denied by {entry.ref}", **common()))  # noqa: B023
+                    matched=describe_match(m), reason=f"denied by {entry.ref}", **common()))  # noqa: B023
 
-        if direction == "ingress" and peer.kind == "host":
+        if peers.from_host:
             return self._memo(("localhost", *memo), lambda: DirectionVerdict(
                 outcome=Outcome.ALLOWED, matched="reserved:host",
                 reason="ingress from the local node is always allowed (allow-localhost)", **common()))
 
-        matches = [m for e, peer_desc in allow_entries
-                   for m in [self._match(e, peer_desc, traffic, destination)] if m is not None]
+        matches = [m for e, peer_desc in peers.allow
+                   for m in [_match(e, peer_desc, traffic, destination)] if m is not None]
         if not matches:
             if default_deny:
                 why = ", ".join(dd_by) if dd_by else f"enforcement mode {self.enforcement}"
@@ -190,12 +264,12 @@ class PolicyEngine:
             return self._memo(("no-default-deny", *memo), lambda: DirectionVerdict(
                 outcome=Outcome.ALLOWED, reason="policies select it but none switches on default deny", **common()))
         port_matches = [m for m in matches if m.spec is not None]
-        if all(m.spec.l7 is None for m in port_matches):
+        if all(m.spec.l7 is None for m in port_matches):  # type: ignore[union-attr]
             first = port_matches[0] if port_matches else matches[0]
-            return self._memo(("allow", id(first.entry), _describe(first), *memo), lambda: DirectionVerdict(
-                outcome=Outcome.ALLOWED, rule=first.entry.ref, matched=_describe(first),
+            return self._memo(("allow", id(first.entry), describe_match(first), *memo), lambda: DirectionVerdict(
+                outcome=Outcome.ALLOWED, rule=first.entry.ref, matched=describe_match(first),
                 reason=f"allowed by {first.entry.ref}", **common()))
-        return self._l7(port_matches, traffic, default_deny, common())
+        return decide_l7(port_matches, traffic, default_deny, common())
 
     def _memo(self, key: tuple, make) -> DirectionVerdict:
         found = self._decisions.get(key)
@@ -203,69 +277,33 @@ class PolicyEngine:
             found = self._decisions[key] = make()
         return found
 
-    def _match(self, entry: Entry, peer_desc: str, traffic: Traffic, destination: Endpoint) -> _Match | None:
-        """The port part of a rule item whose peer part matched (as `peer_desc`)."""
-        if traffic.protocol == "ICMP":
-            if entry.ports is None and entry.icmp is None:
-                return _Match(entry, peer_desc, "all ports and protocols", None)
-            icmp = entry.icmp.match(traffic) if entry.icmp else None
-            return _Match(entry, peer_desc, icmp, None) if icmp else None
-        if entry.ports is None:
-            return _Match(entry, peer_desc, "all ports and protocols", None)
-        for spec in entry.ports:
-            port_desc = spec.match(traffic, destination)
-            if port_desc is not None:
-                return _Match(entry, peer_desc, port_desc, spec)
-        return None
 
-    def _l7(self, port_matches: list[_Match], traffic: Traffic, default_deny: bool, common: dict) -> DirectionVerdict:
-        """Matches on ports at least one of which carries L7 rules."""
-        with_l7 = [m for m in port_matches if m.spec.l7 is not None]
-        first = port_matches[0]
-        kind = with_l7[0].spec.l7.kind
-        rules_text = tuple(_rule_text(m) for m in with_l7)
-        lifting = next((m for m in port_matches if m.spec.l7 is None), None)
-        if lifting is not None:
-            return DirectionVerdict(
-                outcome=Outcome.ALLOWED, rule=lifting.entry.ref, matched=_describe(lifting), l7=kind,
-                lifted_by=lifting.entry.ref, l7_rules=rules_text,
-                reason=(f"allowed by {lifting.entry.ref}, an L4-only rule on the same port that lifts the "
-                        f"{kind.upper()} rules of {with_l7[0].entry.ref}"), **common)
-        if not default_deny:
-            return DirectionVerdict(outcome=Outcome.ALLOWED, rule=first.entry.ref, matched=_describe(first), l7=kind,
-                                    l7_rules=rules_text,
-                                    reason=(f"allowed by {first.entry.ref}; without default deny its {kind.upper()} "
-                                            "rules only add visibility"), **common)
-        if kind == "http" and traffic.http is not None:
-            for m in with_l7:
-                for rule in m.spec.l7.http:
-                    if http_rule_matches(rule, traffic):
-                        return DirectionVerdict(
-                            outcome=Outcome.ALLOWED, rule=m.entry.ref, l7=kind, l7_rules=rules_text,
-                            matched=f"{_describe(m)}, HTTP rule {rule.index} {_http_text(rule)}",
-                            reason=f"allowed by {m.entry.ref}, HTTP rule {rule.index} {_http_text(rule)}", **common)
-            return DirectionVerdict(
-                outcome=Outcome.L7_DENIED, rule=with_l7[0].entry.ref, l7=kind, l7_rules=rules_text,
-                matched=_describe(with_l7[0]),
-                reason=(f"the proxy answered 403: {traffic.http.method} {traffic.http.path} matches none of the "
-                        f"HTTP rules ({'; '.join(rules_text)})"), **common)
-        if kind == "dns" and traffic.dns_name is not None:
-            for m in with_l7:
-                for rule in m.spec.l7.dns:
-                    if dns_rule_matches(rule, traffic.dns_name):
-                        return DirectionVerdict(
-                            outcome=Outcome.ALLOWED, rule=m.entry.ref, l7=kind, l7_rules=rules_text,
-                            matched=f"{_describe(m)}, DNS rule {rule.index} {_dns_text(rule)}",
-                            reason=f"allowed by {m.entry.ref}, DNS rule {rule.index} {_dns_text(rule)}", **common)
-            return DirectionVerdict(
-                outcome=Outcome.REFUSED, rule=with_l7[0].entry.ref, l7=kind, l7_rules=rules_text,
-                matched=_describe(with_l7[0]),
-                reason=(f"the DNS proxy answered REFUSED: {traffic.dns_name} matches none of the DNS rules "
-                        f"({'; '.join(rules_text)})"), **common)
-        m = with_l7[0]
-        return DirectionVerdict(outcome=Outcome.ALLOWED, rule=m.entry.ref, matched=_describe(m), l7=kind,
-                                l7_rules=rules_text, reason=f"allowed by {m.entry.ref} (through the {kind} proxy)",
-                                **common)
+def _match(entry: Entry, peer_desc: str, traffic: Traffic, destination: Endpoint) -> PortMatch | None:
+    """The port part of a rule item whose peer part matched (as `peer_desc`)."""
+    if traffic.protocol == "ICMP":
+        if entry.ports is None and entry.icmp is None:
+            return PortMatch(entry, peer_desc, "all ports and protocols", None)
+        icmp = entry.icmp.match(traffic) if entry.icmp else None
+        return PortMatch(entry, peer_desc, icmp, None) if icmp else None
+    if entry.ports is None:
+        return PortMatch(entry, peer_desc, "all ports and protocols", None)
+    for spec in entry.ports:
+        port_desc = spec.match(traffic, destination)
+        if port_desc is not None:
+            return PortMatch(entry, peer_desc, port_desc, spec)
+    return None
+
+
+def _combine(egress: DirectionVerdict | None, ingress: DirectionVerdict | None) -> tuple[Outcome, str]:
+    """The attempt's outcome and reason from its directions: the first denial decides."""
+    decided = [d for d in (egress, ingress) if d is not None]
+    denied = next((d for d in decided if not d.allowed), None)
+    if denied is not None:
+        return denied.outcome, f"{denied.direction} at {denied.endpoint}: {denied.reason}"
+    return Outcome.ALLOWED, "; ".join(f"{d.direction}: {d.reason}" for d in decided) or "no policy applies"
+
+
+_ALLOWED = Outcome.ALLOWED
 
 
 _MISSING = object()
@@ -321,11 +359,6 @@ def _selects(subject, ep: Endpoint, seen: dict[int, bool]) -> bool:
     return found
 
 
-def _peer_key(peer: Endpoint) -> object:
-    """What a peer match depends on: a pod's identity labels only; anything else (IP, names) in full."""
-    return peer.labels if peer.is_pod else peer
-
-
 def as_seen_from(ep: Endpoint, node: str | None) -> Endpoint:
     """A node's identity depends on who looks: `host` on its own node, `remote-node` everywhere else."""
     if ep.kind not in ("host", "remote-node") or node is None or ep.node is None:
@@ -335,24 +368,3 @@ def as_seen_from(ep: Endpoint, node: str | None) -> Endpoint:
         return ep
     apiserver = any(lb.key == "kube-apiserver" for lb in ep.labels)
     return reserved_endpoint(kind, ip=ep.ip, node=ep.node, name=ep.name, apiserver=apiserver)
-
-
-def _describe(m: _Match) -> str:
-    return f"{m.peer}; {m.port}" if m.port else m.peer
-
-
-def _http_text(rule) -> str:
-    parts = [f"{k}={v!r}" for k, v in (("method", rule.method), ("path", rule.path), ("host", rule.host)) if v]
-    parts += [f"header {h!r}" for h in rule.headers]
-    return "{" + ", ".join(parts) + "}" if parts else "{} (any request)"
-
-
-def _dns_text(rule) -> str:
-    return f"matchName {rule.match_name!r}" if rule.match_name is not None else f"matchPattern {rule.match_pattern!r}"
-
-
-def _rule_text(m: _Match) -> str:
-    l7 = m.spec.l7
-    if l7.kind == "http":
-        return ", ".join(_http_text(r) for r in l7.http) or "no HTTP rule"
-    return ", ".join(_dns_text(r) for r in l7.dns) or "no DNS rule"

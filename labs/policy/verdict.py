@@ -54,9 +54,13 @@ class DirectionVerdict:
         return f"{self.direction} at {self.endpoint}: {self.outcome.value} — {self.reason}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
-    """The whole decision for one attempt."""
+    """The whole decision for one attempt.
+
+    Slotted: a connectivity matrix holds one per cell, and with no per-object dict the cyclic
+    collector has half as many objects to walk.
+    """
 
     outcome: Outcome
     reason: str

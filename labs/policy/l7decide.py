@@ -1,0 +1,102 @@
+"""The L7 step of a decision: HTTP and DNS rules on a port, and the L4-only rules that lift them.
+
+Split from the engine because it is the one step that reads the request itself (method, path,
+DNS name); everything before it depends only on identities and ports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from labs.outcomes import Outcome
+from labs.policy.build import Entry
+from labs.policy.endpoints import Traffic
+from labs.policy.ports import PortSpec, dns_rule_matches, http_rule_matches
+from labs.policy.verdict import DirectionVerdict
+
+__all__ = ["PortMatch", "decide_l7", "describe_match"]
+
+
+@dataclass(frozen=True)
+class PortMatch:
+    """A rule item whose peer part (`peer`) and port part (`port`, from `spec`) both matched."""
+
+    entry: Entry
+    peer: str
+    port: str
+    spec: PortSpec | None
+
+
+def describe_match(m: PortMatch) -> str:
+    return f"{m.peer}; {m.port}" if m.port else m.peer
+
+
+def decide_l7(port_matches: list[PortMatch], traffic: Traffic, default_deny: bool,
+              common: dict[str, Any]) -> DirectionVerdict:
+    """Matches on ports at least one of which carries L7 rules."""
+    with_l7 = [m for m in port_matches if m.spec is not None and m.spec.l7 is not None]
+    first = port_matches[0]
+    l7 = with_l7[0].spec.l7  # type: ignore[union-attr]
+    kind = l7.kind
+    rules_text = tuple(_rule_text(m) for m in with_l7)
+    lifting = next((m for m in port_matches if m.spec is not None and m.spec.l7 is None), None)
+    if lifting is not None:
+        return DirectionVerdict(
+            outcome=Outcome.ALLOWED, rule=lifting.entry.ref, matched=describe_match(lifting), l7=kind,
+            lifted_by=lifting.entry.ref, l7_rules=rules_text,
+            reason=(f"allowed by {lifting.entry.ref}, an L4-only rule on the same port that lifts the "
+                    f"{kind.upper()} rules of {with_l7[0].entry.ref}"), **common)
+    if not default_deny:
+        return DirectionVerdict(outcome=Outcome.ALLOWED, rule=first.entry.ref, matched=describe_match(first), l7=kind,
+                                l7_rules=rules_text,
+                                reason=(f"allowed by {first.entry.ref}; without default deny its {kind.upper()} "
+                                        "rules only add visibility"), **common)
+    if kind == "http" and traffic.http is not None:
+        for m in with_l7:
+            for rule in m.spec.l7.http:  # type: ignore[union-attr]
+                if http_rule_matches(rule, traffic):
+                    return _allowed_by_l7(m, kind, f"HTTP rule {rule.index} {_http_text(rule)}", rules_text, common)
+        return DirectionVerdict(
+            outcome=Outcome.L7_DENIED, rule=with_l7[0].entry.ref, l7=kind, l7_rules=rules_text,
+            matched=describe_match(with_l7[0]),
+            reason=(f"the proxy answered 403: {traffic.http.method} {traffic.http.path} matches none of the "
+                    f"HTTP rules ({'; '.join(rules_text)})"), **common)
+    if kind == "dns" and traffic.dns_name is not None:
+        for m in with_l7:
+            for rule in m.spec.l7.dns:  # type: ignore[union-attr]
+                if dns_rule_matches(rule, traffic.dns_name):
+                    return _allowed_by_l7(m, kind, f"DNS rule {rule.index} {_dns_text(rule)}", rules_text, common)
+        return DirectionVerdict(
+            outcome=Outcome.REFUSED, rule=with_l7[0].entry.ref, l7=kind, l7_rules=rules_text,
+            matched=describe_match(with_l7[0]),
+            reason=(f"the DNS proxy answered REFUSED: {traffic.dns_name} matches none of the DNS rules "
+                    f"({'; '.join(rules_text)})"), **common)
+    m = with_l7[0]
+    return DirectionVerdict(outcome=Outcome.ALLOWED, rule=m.entry.ref, matched=describe_match(m), l7=kind,
+                            l7_rules=rules_text, reason=f"allowed by {m.entry.ref} (through the {kind} proxy)",
+                            **common)
+
+
+def _allowed_by_l7(m: PortMatch, kind: str, rule_text: str, rules_text: tuple[str, ...],
+                   common: dict[str, Any]) -> DirectionVerdict:
+    return DirectionVerdict(outcome=Outcome.ALLOWED, rule=m.entry.ref, l7=kind, l7_rules=rules_text,
+                            matched=f"{describe_match(m)}, {rule_text}",
+                            reason=f"allowed by {m.entry.ref}, {rule_text}", **common)
+
+
+def _http_text(rule) -> str:
+    parts = [f"{k}={v!r}" for k, v in (("method", rule.method), ("path", rule.path), ("host", rule.host)) if v]
+    parts += [f"header {h!r}" for h in rule.headers]
+    return "{" + ", ".join(parts) + "}" if parts else "{} (any request)"
+
+
+def _dns_text(rule) -> str:
+    return f"matchName {rule.match_name!r}" if rule.match_name is not None else f"matchPattern {rule.match_pattern!r}"
+
+
+def _rule_text(m: PortMatch) -> str:
+    l7 = m.spec.l7  # type: ignore[union-attr]
+    if l7.kind == "http":
+        return ", ".join(_http_text(r) for r in l7.http) or "no HTTP rule"
+    return ", ".join(_dns_text(r) for r in l7.dns) or "no DNS rule"
