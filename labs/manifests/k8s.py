@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import sys
 from functools import lru_cache
 from typing import Any
 
@@ -33,10 +34,31 @@ def expected_api_version(kind: str) -> str | None:
     return _KNOWN_API_VERSIONS.get(kind)
 
 
+def _import_jsonschema():
+    """jsonschema, imported without `rfc3987_syntax` when that is not loaded yet.
+
+    jsonschema loads it, if installed, for its `iri`/`uri` format checks, and compiling its grammar
+    takes about a second of every kernel's first lab. The Kubernetes schemas are validated without
+    format checks, so the grammar is never used here; the module stays importable afterwards.
+    """
+    if "jsonschema" in sys.modules:
+        return sys.modules["jsonschema"]
+    hide = "rfc3987_syntax" not in sys.modules
+    if hide:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # makes its import fail, quietly skipped
+    try:
+        import jsonschema
+    finally:
+        if hide and sys.modules.get("rfc3987_syntax", ...) is None:
+            del sys.modules["rfc3987_syntax"]
+    return jsonschema
+
+
 @lru_cache(maxsize=1)
 def _schema_dir():
     import importlib.resources
 
+    _import_jsonschema()  # before kubernetes_validate.utils imports it
     from kubernetes_validate import utils
 
     wanted = tuple(int(x) for x in KUBERNETES_VERSION.split("."))
@@ -66,7 +88,7 @@ def has_schema(kind: str, api_version: str) -> bool:
 
 @lru_cache(maxsize=64)
 def _validator(kind: str, api_version: str):
-    import jsonschema
+    jsonschema = _import_jsonschema()
     from referencing import Resource
 
     schema = json.loads((_schema_dir() / _schema_name(kind, api_version)).read_text())
