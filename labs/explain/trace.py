@@ -19,7 +19,7 @@ from labs.policy.endpoints import Endpoint, Traffic
 from labs.policy.verdict import DirectionVerdict, Verdict
 from labs.probes import Probe
 
-__all__ = ["Explanation", "explain", "mirror_of"]
+__all__ = ["Explanation", "explain", "hubble_evidence", "mirror_of"]
 
 
 @dataclass
@@ -151,27 +151,25 @@ def _identity(cluster: Cluster, sim, ep: Endpoint) -> int | None:
 
 
 def hubble_evidence(flows: Iterable[dict[str, Any]], probe: Probe, limit: int = 8) -> list[str]:
-    """One line per flow from the probe's source pod towards its target: verdict, reason, policies."""
-    ns, pod = probe.source.split("/", 1)
+    """The last `limit` flows from the probe's source pod towards its target, one `labs flows` line each.
+
+    Flows are read with the course's Hubble parser (`labs.flows`); a record that is not a flow is
+    left out, as `labs flows` would report and skip it.
+    """
+    from labs.flows import FlowParseError, flow_line, parse_flow
+
+    source = tuple(probe.source.split("/", 1))
+    to_pod = probe.target is not None and probe.target.kind == "pod"
+    target = tuple(probe.target.value.split("/", 1)) if to_pod else None  # type: ignore[union-attr]
     lines = []
     for item in flows:
-        f = item.get("flow", item)
-        src = f.get("source") or {}
-        if src.get("namespace") != ns or src.get("pod_name") != pod:
+        try:
+            flow = parse_flow(item)
+        except FlowParseError:
             continue
-        dst = f.get("destination") or {}
-        if probe.target is not None and probe.target.kind == "pod":
-            tns, tpod = probe.target.value.split("/", 1)
-            if dst.get("namespace") != tns or dst.get("pod_name") != tpod:
-                continue
-        policies = [p.get("name", "?") for key in ("egress_allowed_by", "ingress_allowed_by", "egress_denied_by",
-                                                   "ingress_denied_by") for p in f.get(key) or []]
-        text = f"{f.get('time', '')} {f.get('verdict', '?')}"
-        if f.get("drop_reason_desc"):
-            text += f" {f['drop_reason_desc']}"
-        if f.get("traffic_direction"):
-            text += f" {f['traffic_direction'].lower()}"
-        if policies:
-            text += f" by {', '.join(policies)}"
-        lines.append(text)
+        if (flow.source.namespace, flow.source.pod_name) != source:
+            continue
+        if target is not None and (flow.destination.namespace, flow.destination.pod_name) != target:
+            continue
+        lines.append(flow_line(flow))
     return lines[-limit:]

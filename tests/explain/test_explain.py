@@ -102,3 +102,20 @@ def test_cli_invalid_input_exits_2(tmp_path, capsys, argv, message, workloads_ya
     files.write_text(workloads_yaml)
     assert main(["explain", *argv, str(files)]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_hubble_evidence_keeps_the_pair_and_says_verdict_and_policy(sim):
+    from labs.explain import hubble_evidence
+
+    sim.apply(GET_ONLY)
+    denied = sim.probe(probe("frontend/web", "backend/api", http=HttpRequest("POST", "/api/x")))
+    dropped = sim.probe(probe("frontend/other", "backend/api"))
+    flows = [*denied.flows, *dropped.flows, {"flow": {"source": "not an object"}}, {"lost_events": {}}]
+    lines = hubble_evidence(flows, probe("frontend/web", "backend/api"))
+    assert lines and all("frontend/web" in line and "backend/api" in line for line in lines)
+    assert any("http-request POST" in line and "DROPPED [l7-denied]" in line for line in lines)
+    assert any("REDIRECTED by CiliumNetworkPolicy backend/get-only" in line for line in lines)
+    other = hubble_evidence(flows, probe("frontend/other", "backend/api"))
+    assert other and all("frontend/other" in line for line in other)
+    assert any("DROPPED" in line and "POLICY_DENIED" in line for line in other)
+    assert hubble_evidence(flows, probe("frontend/web", "backend/api"), limit=1) == lines[-1:]
