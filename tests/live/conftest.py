@@ -18,6 +18,7 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.delenv("KUBECONFIG", raising=False)
     monkeypatch.delenv("LABS_KUBE_CONTEXT", raising=False)
     monkeypatch.delenv("LABS_BACKEND", raising=False)
+    monkeypatch.delenv("LABS_TRAINEE", raising=False)
     return tmp_path
 
 

@@ -44,6 +44,22 @@ def test_search_order(isolated, monkeypatch, present, label, server):
     assert choice.server == server
 
 
+@pytest.mark.parametrize(("trainee", "server"), [("alice", "https://env:6443"), ("", "https://vm:6443")],
+                         ids=["workshop-mode-trainee-kubeconfig-first", "empty-trainee-is-single-user"])
+def test_workshop_mode_puts_the_trainee_kubeconfig_before_the_vm_export(isolated, monkeypatch, trainee, server):
+    write(isolated / "repo" / ".kube" / "config", server="https://vm:6443")
+    trainee_file = write(isolated / "alice.kubeconfig", server="https://env:6443")
+    monkeypatch.setenv("KUBECONFIG", str(trainee_file))
+    monkeypatch.setenv("LABS_TRAINEE", trainee)
+    assert discover().server == server
+
+
+def test_workshop_mode_without_kubeconfig_keeps_the_usual_order(isolated, monkeypatch):
+    write(isolated / "repo" / ".kube" / "config", server="https://vm:6443")
+    monkeypatch.setenv("LABS_TRAINEE", "alice")
+    assert discover().server == "https://vm:6443"
+
+
 def test_nothing_found_is_none(isolated):
     assert discover() is None
 

@@ -2,8 +2,11 @@
 
 Search order (first file that exists wins): the repository's `.kube/config` that the VM exports,
 then `KUBECONFIG` (a list of files joined with the OS path separator, merged as kubectl does),
-then `~/.kube/config`. The context is the one asked for (`LABS_KUBE_CONTEXT` or an argument),
-else the file's current-context. Nothing here talks to the network.
+then `~/.kube/config`. The VM's export comes first so that a KUBECONFIG left pointing at another
+cluster is not used by accident; in workshop mode (`LABS_TRAINEE` set) the trainee's KUBECONFIG
+comes first, as the credentials the workshop handed out must never be overridden by an admin file.
+The context is the one asked for (`LABS_KUBE_CONTEXT` or an argument), else the file's
+current-context. Nothing here talks to the network.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ __all__ = ["KubeconfigCandidate", "KubeconfigChoice", "candidates", "discover", 
            "CONTEXT_ENV"]
 
 CONTEXT_ENV = "LABS_KUBE_CONTEXT"
+TRAINEE_ENV = "LABS_TRAINEE"
+"""Workshop mode (see `labs.workshop`); read here by name, the workshop package is not needed to connect."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,11 @@ def candidates(env: dict[str, str] | None = None) -> list[KubeconfigCandidate]:
     raw = env.get("KUBECONFIG", "")
     parts = tuple(Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip())
     if parts:
-        found.append(KubeconfigCandidate(parts, f"KUBECONFIG={raw}"))
+        explicit = KubeconfigCandidate(parts, f"KUBECONFIG={raw}")
+        if env.get(TRAINEE_ENV, "").strip():
+            found.insert(0, explicit)
+        else:
+            found.append(explicit)
     home = Path(env.get("HOME") or Path.home())
     found.append(KubeconfigCandidate((home / ".kube" / "config",), "~/.kube/config"))
     return found
