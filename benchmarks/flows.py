@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from labs.flows import aggregate, parse_lines
 from labs.flows.aggregate import Edge
 from labs.flows.classify import FlowOutcome, Node
+from labs.flows.parse import DECODER
 from labs.viz import flow_graph
 
 VERDICTS = [("FORWARDED", None, (4, 0)), ("FORWARDED", None, (5, 0)), ("DROPPED", "POLICY_DENIED", (1, 133)),
@@ -125,7 +126,7 @@ def main() -> int:
     html_size = len(flow_graph(graph_input).html)
 
     report = {
-        "lines": args.lines, "megabytes": round(size / 1e6, 1),
+        "lines": args.lines, "megabytes": round(size / 1e6, 1), "decoder": DECODER,
         "json_loads_lines_per_s": round(args.lines / json_time),
         "parse_lines_per_s": round(args.lines / parse_time),
         "parse_and_aggregate_lines_per_s": round(args.lines / both_time),
@@ -137,6 +138,7 @@ def main() -> int:
         "graph_workloads": 300, "graph_edges": 3000,
         "graph_html_seconds": round(graph_time, 3), "graph_html_megabytes": round(html_size / 1e6, 2),
     }
+    print(f"parse_lines decodes with {DECODER}")
     print(f"json.loads:          {report['json_loads_lines_per_s']:>9,} lines/s")
     print(f"parse_lines:         {report['parse_lines_per_s']:>9,} lines/s  "
           f"(ratio {report['ratio_parse_to_json_loads']})")

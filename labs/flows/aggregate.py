@@ -166,7 +166,8 @@ def _aggregate(flows: Iterable[Flow], include_replies: bool) -> list[Edge]:
         else:
             summary = l7_summary(flow)
             outcome = classify(flow)
-        key = (src_id, dst_id, port, protocol, summary, outcome)
+        # keyed by the plain string value: a str-Enum member hashes through the slower subclass slot
+        key = (src_id, dst_id, port, protocol, summary, outcome._value_)
         acc = accs.get(key)
         if acc is None:
             acc = accs[key] = _Acc(src, dst, port, protocol, summary, outcome)

@@ -29,6 +29,7 @@ _set = object.__setattr__
 _PORTED = frozenset({"TCP", "UDP", "SCTP"})
 _MILLIS = [timedelta(milliseconds=n) for n in range(1000)]
 _MICROS = [timedelta(microseconds=n) for n in range(1000)]
+_fromisoformat = datetime.fromisoformat
 _seconds: dict[str, datetime] = {}
 """`YYYY-MM-DDTHH:MM:SS` -> aware datetime: one full parse per second of traffic."""
 _policies: dict[tuple[Any, ...], PolicyRef] = {}
@@ -42,13 +43,10 @@ class Surprise(Exception):
 def hubble_time(time: Any) -> datetime:
     """Hubble's `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` (or 0, 3 or 6 digits of the second) -> aware UTC datetime."""
     if type(time) is str and len(time) == 30 and time[29] == "Z" and time[19] == ".":
-        digits = time[20:29]  # Hubble's usual form, nanoseconds
+        digits = time[20:29]  # Hubble's usual form, nanoseconds: the parse is in C, to the microsecond
         if not (digits.isdigit() and digits.isascii()) or time[10] != "T":
             raise Surprise
-        base = _seconds.get(time[:19])
-        if base is None:
-            base = _second(time[:19])
-        return base + _MILLIS[int(digits[:3])] + _MICROS[int(digits[3:6])]
+        return _fromisoformat(time[:26] + "+00:00")
     return _other_time(time)
 
 

@@ -15,7 +15,18 @@ from typing import Any
 import msgspec
 from msgspec import UNSET, Raw, Struct, UnsetType
 
-__all__ = ["NO_RAW", "RESPONSE_DECODER", "UNMODELLED_FIELDS", "EventTypeRecord", "FlowRecord", "ResponseRecord"]
+__all__ = [
+    "L4_PROTOCOLS",
+    "NO_RAW",
+    "RESPONSE_DECODER",
+    "UNMODELLED_FIELDS",
+    "EventTypeRecord",
+    "FlowRecord",
+    "IcmpRecord",
+    "L4Record",
+    "PortsRecord",
+    "ResponseRecord",
+]
 
 NO_RAW = Raw(b"")
 """The default of an absent endpoint (msgspec takes no `Raw | None`)."""
@@ -24,6 +35,34 @@ NO_RAW = Raw(b"")
 class EventTypeRecord(Struct, forbid_unknown_fields=True, gc=False):
     type: int | str | None = None
     sub_type: int | str | None = None
+
+
+class PortsRecord(Struct, forbid_unknown_fields=True, gc=False):
+    """TCP, UDP or SCTP."""
+
+    source_port: int | str | None = None
+    destination_port: int | str | None = None
+    flags: dict[str, Any] | None = None
+    """A dict, so the flags keep the order Hubble printed them in."""
+
+
+class IcmpRecord(Struct, forbid_unknown_fields=True, gc=False):
+    type: int | str | None = None
+    code: int | str | None = None
+
+
+class L4Record(Struct, forbid_unknown_fields=True, gc=False):
+    """Layer4, a oneof: the typed path takes exactly one protocol present and not null."""
+
+    TCP: PortsRecord | UnsetType | None = UNSET
+    UDP: PortsRecord | UnsetType | None = UNSET
+    SCTP: PortsRecord | UnsetType | None = UNSET
+    ICMPv4: IcmpRecord | UnsetType | None = UNSET
+    ICMPv6: IcmpRecord | UnsetType | None = UNSET
+
+
+L4_PROTOCOLS = ("TCP", "UDP", "SCTP", "ICMPv4", "ICMPv6")
+"""L4Record fields in declaration order."""
 
 
 class FlowRecord(Struct, forbid_unknown_fields=True, gc=False):
@@ -41,7 +80,7 @@ class FlowRecord(Struct, forbid_unknown_fields=True, gc=False):
     reply: bool | None = None
     IP: Any = None
     """A small dict: kept whole in `extra` when it has more than source and destination."""
-    l4: Any = None
+    l4: L4Record | None = None
     l7: Any = None
     source: Raw = NO_RAW
     destination: Raw = NO_RAW

@@ -16,9 +16,9 @@ from typing import Any
 import msgspec
 from msgspec import UNSET, Raw
 
-from labs.flows.fastvalues import Surprise, as_int, build_endpoint, hubble_time, read_l4, read_l7, read_refs
-from labs.flows.model import Endpoint, Flow
-from labs.flows.schema import UNMODELLED_FIELDS, ResponseRecord
+from labs.flows.fastvalues import Surprise, as_int, build_endpoint, hubble_time, opt_int, read_l7, read_refs
+from labs.flows.model import L4, Endpoint, Flow
+from labs.flows.schema import L4_PROTOCOLS, UNMODELLED_FIELDS, L4Record, ResponseRecord
 
 __all__ = ["typed_flow"]
 
@@ -28,6 +28,7 @@ _NO_EXTRA: MappingProxyType[str, Any] = MappingProxyType({})
 _ENDPOINT_KEYS = frozenset({"ID", "identity", "namespace", "labels", "pod_name", "workloads", "cluster_name"})
 _unmodelled = attrgetter(*UNMODELLED_FIELDS)
 _ALL_UNSET = (UNSET,) * len(UNMODELLED_FIELDS)
+_l4_bodies = attrgetter(*L4_PROTOCOLS)
 _decode_endpoint = msgspec.json.Decoder().decode
 _endpoints: dict[tuple[bytes, Any, Any], Endpoint] = {}
 """(raw endpoint JSON, IP, DNS names) -> Endpoint: equal text means an equal endpoint."""
@@ -102,7 +103,7 @@ def _flow(response: ResponseRecord) -> Flow:
         direction = None
     l4 = flow.l4
     if l4 is not None:
-        l4 = read_l4(l4)
+        l4 = _l4(l4)
     l7 = flow.l7
     if l7 is not None:
         l7 = read_l7(l7)
@@ -158,3 +159,56 @@ def _endpoint(raw: Raw, ip: str | None, names: list[str] | None) -> Endpoint:
         _endpoints.clear()
     _endpoints[key] = endpoint
     return endpoint
+
+
+def _l4(record: L4Record) -> L4:
+    body = record.TCP
+    if (body is not UNSET and record.UDP is UNSET and record.SCTP is UNSET and record.ICMPv4 is UNSET
+            and record.ICMPv6 is UNSET):
+        protocol = "TCP"  # nearly every flow: decided in a few identity checks
+    else:
+        protocol, body = _only_protocol(record)
+    if body is None:
+        raise Surprise
+    l4 = _new(L4)
+    if protocol[0] == "I":  # ICMPv4, ICMPv6: type and code, no ports
+        _set(l4, "__dict__", {
+            "protocol": protocol,
+            "source_port": None,
+            "destination_port": None,
+            "flags": (),
+            "icmp_type": opt_int(body.type),
+            "icmp_code": opt_int(body.code),
+        })
+        return l4
+    source_port = body.source_port
+    if source_port is not None and type(source_port) is not int:
+        source_port = as_int(source_port)
+    destination_port = body.destination_port
+    if destination_port is not None and type(destination_port) is not int:
+        destination_port = as_int(destination_port)
+    raw_flags = body.flags
+    flags: tuple[str, ...] = ()
+    if raw_flags:
+        flags = tuple(raw_flags)
+        for on in raw_flags.values():
+            if on is not True:  # a flag printed as false: keep the set ones only
+                flags = tuple([name for name, on in raw_flags.items() if on is True])
+                break
+    _set(l4, "__dict__", {
+        "protocol": protocol,
+        "source_port": source_port,
+        "destination_port": destination_port,
+        "flags": flags,
+        "icmp_type": None,
+        "icmp_code": None,
+    })
+    return l4
+
+
+def _only_protocol(record: L4Record) -> tuple[str, Any]:
+    """The one protocol present (Layer4 is a oneof); none or several: the validating path decides."""
+    present = [(name, body) for name, body in zip(L4_PROTOCOLS, _l4_bodies(record)) if body is not UNSET]
+    if len(present) != 1:
+        raise Surprise
+    return present[0]

@@ -176,6 +176,10 @@ TYPED_SURPRISES = {
     "reply-number": lambda r: {**r, "flow": {**r["flow"], "is_reply": 0}},
     "names-not-strings": lambda r: {**r, "flow": {**r["flow"], "destination_names": ["a", 1]}},
     "event-type-float": lambda r: {**r, "flow": {**r["flow"], "event_type": {"type": 4.0}}},
+    "l4-empty": lambda r: {**r, "flow": {**r["flow"], "l4": {}}},
+    "l4-null-protocol": lambda r: {**r, "flow": {**r["flow"], "l4": {"UDP": None}}},
+    "l4-other-protocol": lambda r: {**r, "flow": {**r["flow"], "l4": {"VRRP": {"type": 1}}}},
+    "l4-flags-list": lambda r: {**r, "flow": {**r["flow"], "l4": {"TCP": {"flags": []}}}},
     "envelope-node-name-number": lambda r: {"flow": {k: v for k, v in r["flow"].items() if k != "node_name"},
                                             "node_name": 7},
 }
