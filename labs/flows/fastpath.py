@@ -3,7 +3,7 @@
 The benchmark (`benchmarks/flows.py`) aims at parsing costing at most the JSON decoding again, a few
 microseconds per flow. This path checks every value it reads, but inline and without building
 error messages: on the first surprise (a wrong type, an empty or multi-protocol L4, an odd time, a
-legacy bare flow) it returns None and the caller runs the validating path in `labs.flows.parse`, which
+legacy bare flow) it returns None and the caller runs the validating path in `labs.flows.checked`, which
 either parses the odd shape or names the bad field. Both paths give equal Flow objects; the
 tests check that on the sample files and on generated flows.
 """

@@ -2,7 +2,7 @@
 
 Each reader checks every value it reads and raises `Surprise`, without building a message, on the
 first one it does not expect; the fast path that called it then returns None and the validating
-path in `labs.flows.parse` parses the odd shape or names the bad field.
+path in `labs.flows.checked` parses the odd shape or names the bad field.
 """
 
 from __future__ import annotations
