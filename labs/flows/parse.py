@@ -20,7 +20,6 @@ import msgspec
 from labs.flows.checked import FlowParseError, checked_flow, parse_time
 from labs.flows.fastpath import fast_flow
 from labs.flows.model import Flow
-from labs.flows.schema import RESPONSE_DECODER
 from labs.flows.typedpath import typed_flow
 
 __all__ = [
@@ -73,7 +72,6 @@ def parse_lines(lines: Iterable[str], *, source: str | None = None) -> ParseResu
 
 def _parse_into(result: ParseResult, lines: Iterable[str], source: str | None) -> None:
     flows = result.flows
-    decode_typed = RESPONSE_DECODER.decode
     decode = _DECODER.decode
     prefix = f"{source}: " if source else ""
     for number, line in enumerate(lines, start=1):
@@ -81,10 +79,7 @@ def _parse_into(result: ParseResult, lines: Iterable[str], source: str | None) -
             continue
         # Well-formed Hubble lines: typed decoding and the typed fast path. Anything else (an unknown
         # field, a wrong type, a legacy bare flow, JSON msgspec refuses) is decoded again to dicts below.
-        try:
-            flow = typed_flow(decode_typed(line))
-        except ValueError:
-            flow = None
+        flow = typed_flow(line)
         if flow is not None:
             flows.append(flow)
             continue

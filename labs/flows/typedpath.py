@@ -1,4 +1,4 @@
-"""The typed fast path: a line decoded into `labs.flows.schema` Structs, straight to a Flow.
+"""The typed fast path: a line decoded into `labs.flows.schema` Structs, then straight to a Flow.
 
 msgspec has already checked the types of the typed fields; this path checks the rest (times,
 uint64 strings, the dict-shaped parts) like `labs.flows.fastpath` does, and returns None on the
@@ -18,7 +18,7 @@ from msgspec import UNSET, Raw
 
 from labs.flows.fastvalues import Surprise, as_int, build_endpoint, hubble_time, opt_int, read_l7, read_refs
 from labs.flows.model import L4, Endpoint, Flow
-from labs.flows.schema import L4_PROTOCOLS, UNMODELLED_FIELDS, L4Record, ResponseRecord
+from labs.flows.schema import L4_PROTOCOLS, RESPONSE_DECODER, UNMODELLED_FIELDS, L4Record, ResponseRecord
 
 __all__ = ["typed_flow"]
 
@@ -34,13 +34,13 @@ _endpoints: dict[tuple[bytes, Any, Any], Endpoint] = {}
 """(raw endpoint JSON, IP, DNS names) -> Endpoint: equal text means an equal endpoint."""
 
 
-def typed_flow(response: ResponseRecord) -> Flow | None:
-    """A Flow from a typed GetFlowsResponse, or None when the dict paths must decide."""
+def typed_flow(line: str) -> Flow | None:
+    """A Flow from a well-formed GetFlowsResponse line, or None when the dict paths must decide."""
     try:
-        return _flow(response)
+        return _flow(RESPONSE_DECODER.decode(line))
     except (Surprise, TypeError, ValueError, AttributeError):
-        # TypeError: an unhashable value used as a cache key; ValueError (msgspec's errors too) and
-        # AttributeError: a value of a shape this path does not expect.
+        # ValueError: msgspec's errors (JSON it refuses, an undeclared field, a wrong type) and values
+        # of a shape this path does not expect; TypeError: an unhashable value used as a cache key.
         return None
 
 
