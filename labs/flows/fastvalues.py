@@ -16,6 +16,8 @@ __all__ = [
     "Surprise",
     "as_int",
     "build_endpoint",
+    "icmp_l4",
+    "ported_l4",
     "hubble_time",
     "opt_int",
     "opt_str",
@@ -147,42 +149,38 @@ def read_l4(obj: Any) -> L4:
     body = obj[protocol]
     if type(body) is not dict:
         raise Surprise
-    l4 = _new(L4)
     if protocol not in _PORTED:  # ICMPv4, ICMPv6: type and code, no ports
-        _set(l4, "__dict__", {
-            "protocol": protocol,
-            "source_port": None,
-            "destination_port": None,
-            "flags": (),
-            "icmp_type": opt_int(body.get("type")),
-            "icmp_code": opt_int(body.get("code")),
-        })
-        return l4
-    source_port = body.get("source_port")
+        return icmp_l4(protocol, body.get("type"), body.get("code"))
+    raw_flags = body.get("flags")
+    if raw_flags and type(raw_flags) is not dict:
+        raise Surprise
+    return ported_l4(protocol, body.get("source_port"), body.get("destination_port"), raw_flags)
+
+
+def icmp_l4(protocol: str, icmp_type: Any, icmp_code: Any) -> L4:
+    """An ICMP L4 record: type and code, no ports."""
+    l4 = _new(L4)
+    _set(l4, "__dict__", {"protocol": protocol, "source_port": None, "destination_port": None, "flags": (),
+                          "icmp_type": opt_int(icmp_type), "icmp_code": opt_int(icmp_code)})
+    return l4
+
+
+def ported_l4(protocol: str, source_port: Any, destination_port: Any, raw_flags: dict[str, Any] | None) -> L4:
+    """A TCP/UDP/SCTP L4 record; ports may arrive as uint64 strings, flags as `{"SYN": true}`."""
     if source_port is not None and type(source_port) is not int:
         source_port = as_int(source_port)
-    destination_port = body.get("destination_port")
     if destination_port is not None and type(destination_port) is not int:
         destination_port = as_int(destination_port)
-    raw_flags = body.get("flags")
     flags: tuple[str, ...] = ()
     if raw_flags:
-        if type(raw_flags) is not dict:
-            raise Surprise
+        flags = tuple(raw_flags)
         for on in raw_flags.values():
-            if on is not True:
+            if on is not True:  # a flag printed as false: keep the set ones only
                 flags = tuple([name for name, on in raw_flags.items() if on is True])
                 break
-        else:
-            flags = tuple(raw_flags)
-    _set(l4, "__dict__", {
-        "protocol": protocol,
-        "source_port": source_port,
-        "destination_port": destination_port,
-        "flags": flags,
-        "icmp_type": None,
-        "icmp_code": None,
-    })
+    l4 = _new(L4)
+    _set(l4, "__dict__", {"protocol": protocol, "source_port": source_port, "destination_port": destination_port,
+                          "flags": flags, "icmp_type": None, "icmp_code": None})
     return l4
 
 

@@ -16,7 +16,16 @@ from typing import Any
 import msgspec
 from msgspec import UNSET, Raw
 
-from labs.flows.fastvalues import Surprise, as_int, build_endpoint, hubble_time, opt_int, read_l7, read_refs
+from labs.flows.fastvalues import (
+    Surprise,
+    as_int,
+    build_endpoint,
+    hubble_time,
+    icmp_l4,
+    ported_l4,
+    read_l7,
+    read_refs,
+)
 from labs.flows.model import L4, Endpoint, Flow
 from labs.flows.schema import L4_PROTOCOLS, RESPONSE_DECODER, UNMODELLED_FIELDS, L4Record, ResponseRecord
 
@@ -170,40 +179,9 @@ def _l4(record: L4Record) -> L4:
         protocol, body = _only_protocol(record)
     if body is None:
         raise Surprise
-    l4 = _new(L4)
     if protocol[0] == "I":  # ICMPv4, ICMPv6: type and code, no ports
-        _set(l4, "__dict__", {
-            "protocol": protocol,
-            "source_port": None,
-            "destination_port": None,
-            "flags": (),
-            "icmp_type": opt_int(body.type),
-            "icmp_code": opt_int(body.code),
-        })
-        return l4
-    source_port = body.source_port
-    if source_port is not None and type(source_port) is not int:
-        source_port = as_int(source_port)
-    destination_port = body.destination_port
-    if destination_port is not None and type(destination_port) is not int:
-        destination_port = as_int(destination_port)
-    raw_flags = body.flags
-    flags: tuple[str, ...] = ()
-    if raw_flags:
-        flags = tuple(raw_flags)
-        for on in raw_flags.values():
-            if on is not True:  # a flag printed as false: keep the set ones only
-                flags = tuple([name for name, on in raw_flags.items() if on is True])
-                break
-    _set(l4, "__dict__", {
-        "protocol": protocol,
-        "source_port": source_port,
-        "destination_port": destination_port,
-        "flags": flags,
-        "icmp_type": None,
-        "icmp_code": None,
-    })
-    return l4
+        return icmp_l4(protocol, body.type, body.code)
+    return ported_l4(protocol, body.source_port, body.destination_port, body.flags)
 
 
 def _only_protocol(record: L4Record) -> tuple[str, Any]:
