@@ -306,7 +306,6 @@ def _combine(egress: DirectionVerdict | None, ingress: DirectionVerdict | None) 
 _ALLOWED = Outcome.ALLOWED
 
 
-_MISSING = object()
 
 
 def _namespace_of(subject) -> str | None:
