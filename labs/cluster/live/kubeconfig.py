@@ -21,13 +21,12 @@ import yaml
 
 from labs.cluster.base import ClusterError
 from labs.paths import repo_root, vm_kubeconfig
+from labs.workshop.names import TRAINEE_ENV
 
 __all__ = ["KubeconfigCandidate", "KubeconfigChoice", "candidates", "discover", "choose_context",
            "CONTEXT_ENV"]
 
 CONTEXT_ENV = "LABS_KUBE_CONTEXT"
-TRAINEE_ENV = "LABS_TRAINEE"
-"""Workshop mode (see `labs.workshop`); read here by name, the workshop package is not needed to connect."""
 
 
 @dataclass(frozen=True)
