@@ -13,7 +13,7 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
-from labs.flows.fastvalues import Surprise, as_int, build_endpoint, hubble_time, read_l4, read_l7, read_refs
+from labs.flows.fastvalues import Surprise, as_int, build_endpoint, hubble_time, read_ip, read_l4, read_l7, read_refs
 from labs.flows.model import Endpoint, Flow
 
 __all__ = ["fast_flow"]
@@ -88,19 +88,7 @@ def _flow(obj: dict[str, Any]) -> Flow | None:
     if is_reply is not None and type(is_reply) is not bool:
         return None
 
-    ip = get("IP")
-    source_ip = destination_ip = None
-    if ip is not None:
-        if type(ip) is not dict:
-            return None
-        source_ip = ip.get("source")
-        destination_ip = ip.get("destination")
-        if (source_ip is not None and type(source_ip) is not str) or (
-            destination_ip is not None and type(destination_ip) is not str
-        ):
-            return None
-        if len(ip) > 2:
-            extra["IP"] = ip
+    source_ip, destination_ip = read_ip(get("IP"), extra)
 
     source = _endpoint(get("source"), source_ip, get("source_names"), "source.", extra)
     destination = _endpoint(get("destination"), destination_ip, get("destination_names"), "destination.", extra)

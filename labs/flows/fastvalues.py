@@ -21,6 +21,7 @@ __all__ = [
     "hubble_time",
     "opt_int",
     "opt_str",
+    "read_ip",
     "read_l4",
     "read_l7",
     "read_refs",
@@ -139,6 +140,23 @@ def build_endpoint(obj: dict[str, Any], ip: str | None, names: Any) -> Endpoint:
         "cluster_name": opt_str(get("cluster_name")),
     })
     return endpoint
+
+
+def read_ip(ip: Any, extra: dict[str, Any]) -> tuple[str | None, str | None]:
+    """`{"source": ..., "destination": ...}` -> the two addresses; other keys (`ipVersion`) keep it in `extra`."""
+    if ip is None:
+        return None, None
+    if type(ip) is not dict:
+        raise Surprise
+    source_ip = ip.get("source")
+    destination_ip = ip.get("destination")
+    if (source_ip is not None and type(source_ip) is not str) or (
+        destination_ip is not None and type(destination_ip) is not str
+    ):
+        raise Surprise
+    if len(ip) > 2:
+        extra["IP"] = ip
+    return source_ip, destination_ip
 
 
 def read_l4(obj: Any) -> L4:

@@ -23,6 +23,7 @@ from labs.flows.fastvalues import (
     hubble_time,
     icmp_l4,
     ported_l4,
+    read_ip,
     read_l7,
     read_refs,
 )
@@ -92,20 +93,7 @@ def _flow(response: ResponseRecord) -> Flow:
     if is_reply is None:
         is_reply = flow.reply
 
-    ip = flow.IP
-    if ip is not None:
-        if type(ip) is not dict:
-            raise Surprise
-        source_ip = ip.get("source")
-        destination_ip = ip.get("destination")
-        if (source_ip is not None and type(source_ip) is not str) or (
-            destination_ip is not None and type(destination_ip) is not str
-        ):
-            raise Surprise
-        if len(ip) > 2:
-            extra["IP"] = ip
-    else:
-        source_ip = destination_ip = None
+    source_ip, destination_ip = read_ip(flow.IP, extra)
 
     direction = flow.traffic_direction
     if direction == "TRAFFIC_DIRECTION_UNKNOWN":
