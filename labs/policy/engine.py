@@ -7,7 +7,8 @@ Per direction (egress at the source pod, then ingress at the destination pod):
 3. an explicit deny that matches peer and port wins (POLICY_DENY);
 4. ingress from the local node is allowed (allow-localhost);
 5. an allow that matches peer and port allows; among the port-specific ones, L7 rules restrict
-   unless an L4-only item on that port also matches the peer (it lifts them, cilium-semantics §7);
+   unless an L4-only item on that port also matches the peer (it lifts them, cilium-semantics §7),
+   or, for HTTP only, an item allowing the peer on every port does (see `l7decide`);
    in a direction without default deny, L7 rules only add visibility (§2.1);
 6. otherwise default deny drops (POLICY_DENIED), or, without default deny, traffic is allowed.
 
@@ -269,7 +270,7 @@ class PolicyEngine:
             return self._memo(("allow", id(first.entry), describe_match(first), *memo), lambda: DirectionVerdict(
                 outcome=Outcome.ALLOWED, rule=first.entry.ref, matched=describe_match(first),
                 reason=f"allowed by {first.entry.ref}", **common()))
-        return decide_l7(port_matches, traffic, default_deny, common())
+        return decide_l7(matches, traffic, default_deny, common())
 
     def _memo(self, key: tuple, make) -> DirectionVerdict:
         found = self._decisions.get(key)

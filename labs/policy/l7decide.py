@@ -1,7 +1,21 @@
-"""The L7 step of a decision: HTTP and DNS rules on a port, and the L4-only rules that lift them.
+"""The L7 step of a decision: HTTP and DNS rules on a port, and the rules that lift them.
 
 Split from the engine because it is the one step that reads the request itself (method, path,
 DNS name); everything before it depends only on identities and ports.
+
+What lifts L7 rules for a peer (the request is allowed whatever it says), in Cilium 1.19:
+
+- an L4-only allow on the same port that matches the peer, HTTP and DNS alike: the agent merges it into
+  the port's filter as an L7 wildcard (`pkg/policy/rule.go:301-311`, `appendL7WildcardRule` `:56`);
+- for HTTP only, an allow that matches the peer on every port (no `toPorts`, a NetworkPolicy peer without
+  `ports`, or port 0): it becomes the port-0 filter (`pkg/policy/rule.go:384-390`), which the agent sends
+  Envoy as a port-0 `PortNetworkPolicy` beside the port's HTTP rules (`pkg/envoy/xds_server.go:1593-1642`;
+  `testUpdateConsumerMap` in `daemon/cmd/policy_test.go:247-363` expects that pair), and Envoy allows
+  a request that any rule of the port or of port 0 allows (cilium/proxy `cilium/network_policy.cc:824-854`,
+  `PortPolicy::forRange`). The DNS proxy only gets the selectors of the port-53 filter
+  (`pkg/proxy/dns.go:34`, `pkg/fqdn/dnsproxy/proxy.go:792-810`), so nothing on port 0 lifts DNS rules.
+
+Explicit denies are decided before this step and still win.
 """
 
 from __future__ import annotations
@@ -32,21 +46,29 @@ def describe_match(m: PortMatch) -> str:
     return f"{m.peer}; {m.port}" if m.port else m.peer
 
 
-def decide_l7(port_matches: list[PortMatch], traffic: Traffic, default_deny: bool,
+def decide_l7(matches: list[PortMatch], traffic: Traffic, default_deny: bool,
               common: dict[str, Any]) -> DirectionVerdict:
-    """Matches on ports at least one of which carries L7 rules."""
-    with_l7 = [m for m in port_matches if m.spec is not None and m.spec.l7 is not None]
+    """The allows matching peer and port (in rule order), at least one of them with L7 rules on the port."""
+    with_l7 = [m for m in matches if m.spec is not None and m.spec.l7 is not None]
+    port_matches = [m for m in matches if m.spec is not None]
     first = port_matches[0]
     l7 = with_l7[0].spec.l7  # type: ignore[union-attr]
     kind = l7.kind
     rules_text = tuple(_rule_text(m) for m in with_l7)
-    lifting = next((m for m in port_matches if m.spec is not None and m.spec.l7 is None), None)
+    lifting = next((m for m in port_matches if m.spec.l7 is None and not _every_port(m)), None)  # type: ignore[union-attr]
     if lifting is not None:
         return DirectionVerdict(
             outcome=Outcome.ALLOWED, rule=lifting.entry.ref, matched=describe_match(lifting), l7=kind,
             lifted_by=lifting.entry.ref, l7_rules=rules_text,
             reason=(f"allowed by {lifting.entry.ref}, an L4-only rule on the same port that lifts the "
                     f"{kind.upper()} rules of {with_l7[0].entry.ref}"), **common)
+    lifting = next((m for m in matches if _every_port(m)), None) if kind == "http" else None
+    if lifting is not None:
+        return DirectionVerdict(
+            outcome=Outcome.ALLOWED, rule=lifting.entry.ref, matched=describe_match(lifting), l7=kind,
+            lifted_by=lifting.entry.ref, l7_rules=rules_text,
+            reason=(f"allowed by {lifting.entry.ref}, which allows this peer on every port and so lifts the HTTP "
+                    f"rules of {with_l7[0].entry.ref} (Envoy falls through to its port-0 rule)"), **common)
     if not default_deny:
         return DirectionVerdict(outcome=Outcome.ALLOWED, rule=first.entry.ref, matched=describe_match(first), l7=kind,
                                 l7_rules=rules_text,
@@ -76,6 +98,14 @@ def decide_l7(port_matches: list[PortMatch], traffic: Traffic, default_deny: boo
     return DirectionVerdict(outcome=Outcome.ALLOWED, rule=m.entry.ref, matched=describe_match(m), l7=kind,
                             l7_rules=rules_text, reason=f"allowed by {m.entry.ref} (through the {kind} proxy)",
                             **common)
+
+
+def _every_port(m: PortMatch) -> bool:
+    """An allow without L7 rules that covers every TCP port: Cilium's port-0 filter."""
+    spec = m.spec
+    if spec is None:
+        return True  # no L4 part at all (L3-only)
+    return spec.l7 is None and spec.port is None and spec.name is None and "TCP" in spec.protocols
 
 
 def _allowed_by_l7(m: PortMatch, kind: str, rule_text: str, rules_text: tuple[str, ...],

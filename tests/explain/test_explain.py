@@ -76,6 +76,25 @@ def test_explicit_deny_suggests_narrowing_not_adding(sim):
     assert "a deny always wins" in exp.suggestion
 
 
+def test_l3_only_allow_that_lifts_http_rules_is_named(sim):
+    sim.apply(GET_ONLY)
+    sim.apply(textwrap.dedent("""
+        apiVersion: cilium.io/v2
+        kind: CiliumNetworkPolicy
+        metadata: {name: web-all-ports, namespace: backend}
+        spec:
+          endpointSelector: {matchLabels: {app: api}}
+          ingress:
+          - fromEndpoints: [{matchLabels: {k8s:io.kubernetes.pod.namespace: frontend, app: web}}]
+    """))
+    exp = explain(sim, probe("frontend/web", "backend/api", http=HttpRequest("DELETE", "/admin")))
+    text = str(exp)
+    assert exp.outcome is Outcome.ALLOWED
+    assert "L7 restriction lifted by: CiliumNetworkPolicy backend/web-all-ports, ingress rule 0" in text
+    assert ("allows this peer on every port and so lifts the HTTP rules of CiliumNetworkPolicy backend/get-only"
+            in text)
+
+
 def test_allowed_traffic_has_no_suggestion(sim):
     exp = explain(sim, probe("frontend/web", "backend/api"))
     assert exp.outcome is Outcome.ALLOWED and exp.suggestion is None

@@ -87,15 +87,44 @@ def test_l4_only_rule_on_same_port_lifts_http_rules(sim):
     assert "lifts the HTTP rules" in res.reason
 
 
-def test_l3_only_rule_does_not_lift_http_rules(sim):
+def test_l3_only_rule_lifts_http_rules_for_its_peers(sim):
+    # Envoy gets the L3-only allow as a port-0 rule and falls through to it (cilium/proxy network_policy.cc)
     sim.apply(ALLOW_WEB_GET)
     sim.apply(cnp("l3", "backend", """
         endpointSelector: {matchLabels: {app: api}}
         ingress:
-        - fromEndpoints: [{matchLabels: {k8s:io.kubernetes.pod.namespace: frontend}}]
+        - fromEndpoints: [{matchLabels: {k8s:io.kubernetes.pod.namespace: frontend, app: web}}]
     """))
-    assert probe(sim, "frontend/web", "backend/api", method="DELETE", path="/x").outcome is Outcome.L7_DENIED
+    res = probe(sim, "frontend/web", "backend/api", method="DELETE", path="/x")
+    assert res.outcome is Outcome.ALLOWED
+    assert res.verdict.ingress.lifted_by.policy == "backend/l3"
+    assert res.verdict.ingress.l7 == "http"
+    assert "allows this peer on every port and so lifts the HTTP rules of CiliumNetworkPolicy backend/allow-web" \
+        in res.reason
     assert probe(sim, "frontend/web", "backend/api", port=9090).outcome is Outcome.ALLOWED
+    # a peer the L3-only allow does not match stays restricted by the HTTP rules
+    sim.apply(cnp("allow-web", "backend", """
+        endpointSelector: {matchLabels: {app: api}}
+        ingress:
+        - fromEndpoints: [{matchLabels: {k8s:io.kubernetes.pod.namespace: frontend}}]
+          toPorts: [{ports: [{port: "8080", protocol: TCP}], rules: {http: [{method: GET, path: "/api/.*"}]}}]
+    """))
+    assert probe(sim, "frontend/other", "backend/api", method="DELETE", path="/x").outcome is Outcome.L7_DENIED
+    assert probe(sim, "frontend/web", "backend/api", method="DELETE", path="/x").outcome is Outcome.ALLOWED
+
+
+def test_l3_only_rule_does_not_lift_dns_rules(sim):
+    # the DNS proxy gets only the port-53 filter's selectors (pkg/fqdn/dnsproxy/proxy.go CheckAllowed)
+    sim.apply(cnp("dns", "frontend", """
+        endpointSelector: {matchLabels: {app: web}}
+        egress:
+        - toEndpoints: [{matchLabels: {k8s:io.kubernetes.pod.namespace: kube-system, k8s-app: kube-dns}}]
+          toPorts: [{ports: [{port: "53", protocol: UDP}], rules: {dns: [{matchName: "api.example.com"}]}}]
+        - toEndpoints: [{matchLabels: {k8s:io.kubernetes.pod.namespace: kube-system, k8s-app: kube-dns}}]
+    """))
+    res = sim.probe(Probe("frontend/web", None, None, "UDP", dns="evil.example.com"))
+    assert res.outcome is Outcome.REFUSED
+    assert res.verdict.egress.lifted_by is None
 
 
 @pytest.mark.parametrize(("ingress", "expected"), [
