@@ -107,11 +107,17 @@ def test_delete_namespace_removes_its_pods_and_policies(sim):
         sim.delete_namespaces(["kube-system"])
 
 
-def test_hairpin_through_own_service_skips_policy(sim):
+def test_a_pod_reaching_itself_is_never_policed(sim):
     sim.apply("apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: d, namespace: backend}\n"
               "spec: {endpointSelector: {}, egress: [{}], ingress: [{}]}\n")
-    assert run(sim, "backend/api", "svc:backend/api", 80).outcome is Outcome.ALLOWED
-    assert run(sim, "backend/api", "backend/api", 8080).outcome is Outcome.DROPPED
+    through_service = run(sim, "backend/api", "svc:backend/api", 80)
+    assert through_service.outcome is Outcome.ALLOWED and "hairpin" in through_service.reason
+    direct = run(sim, "backend/api", "backend/api", 8080)
+    assert direct.outcome is Outcome.ALLOWED and "loopback" in direct.reason
+    assert direct.flows == () and direct.verdict is None
+    own_ip = direct.detail["destination_ip"]
+    assert run(sim, "backend/api", f"ip:{own_ip}", 8080).outcome is Outcome.ALLOWED
+    assert run(sim, "frontend/web", f"ip:{own_ip}", 8080).outcome is Outcome.DROPPED
 
 
 def test_flows_have_the_hubble_shape(sim):

@@ -234,9 +234,8 @@ class SimCluster(TargetsMixin):
         if http is not None and http.host is None:
             http = HttpRequest(http.method, http.path, http.headers, _host_header(probe, resolved))
         traffic = Traffic(probe.protocol, resolved.port, http=http)
-        if resolved.pod is not None and resolved.pod.key == probe.source and resolved.via.startswith("Service"):
-            return ProbeResult(probe, Outcome.ALLOWED, "a pod reaching itself through its own Service skips "
-                               "policy (hairpin)", tuple(flows), None, {"via": resolved.via})
+        if resolved.pod is not None and resolved.pod.key == probe.source:
+            return self._self_connect(probe, resolved, flows)
         verdict = self.engine.verdict(src, dst, traffic)
         self.last_evaluation = Evaluation(src, dst, traffic, verdict)
         flows += attempt_flows(self._flow_context(), verdict, src, dst, traffic, 40000 + self._probe_count % 20000)
@@ -249,6 +248,26 @@ class SimCluster(TargetsMixin):
         elif http is not None and verdict.outcome is Outcome.ALLOWED:
             detail["http_status"] = 200
         return ProbeResult(probe, verdict.outcome, verdict.reason, tuple(flows), verdict, detail)
+
+    def _self_connect(self, probe: Probe, resolved: Resolved, flows: list[dict[str, Any]]) -> ProbeResult:
+        """A pod reaching its own address is never policed.
+
+        To its own IP the kernel routes the packet over the pod's loopback: it never reaches the
+        host-side veth where Cilium's endpoint program runs (`pkg/datapath/loader/endpoint.go:212-221`
+        in Cilium 1.19.5). Through its own Service, the datapath translates the address back to the
+        pod and marks the connection as loopback (hairpin, `bpf/bpf_lxc.c:271-278`).
+        """
+        if resolved.via.startswith("Service"):
+            reason = "a pod reaching itself through its own Service skips policy (hairpin)"
+        else:
+            reason = "a pod reaching its own address goes over its loopback and never meets policy"
+        self._flows.extend(flows)
+        detail: dict[str, Any] = {"destination_ip": resolved.ip}
+        if resolved.via:
+            detail["via"] = resolved.via
+        if probe.http is not None:
+            detail["http_status"] = 200
+        return ProbeResult(probe, Outcome.ALLOWED, reason, tuple(flows), None, detail)
 
     def _error(self, probe: Probe, reason: str, flows: list[dict[str, Any]] | None = None) -> ProbeResult:
         self._flows.extend(flows or [])
