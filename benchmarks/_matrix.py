@@ -2,9 +2,9 @@
 
 Cilium resolves policy per identity (unique label set), not per pod: every pod of an identity gets
 the same verdict towards every pod of another identity. `identity_matrix` evaluates each
-(source identity, destination identity, traffic) once with one engine whose caches are keyed by
-identity. `naive_verdicts` decides individual pod pairs with `UncachedEngine`, the same decision
-code with the per-identity caches switched off, i.e. what one computes without identities.
+(source identity, destination identity, traffic) once with one engine whose cache is keyed by
+identity. `naive_verdicts` decides individual pod pairs with the same decision code and its cache
+switched off (`PolicyEngine(cache=False)`), i.e. what one computes without identities.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from labs.policy.verdict import Verdict
 from labs.probes import HttpRequest
 
 __all__ = [
-    "TRAFFIC", "Identity", "MatrixResult", "NaiveResult", "UncachedEngine", "identities", "identity_matrix",
-    "naive_verdicts", "pod_endpoints", "reserved_peers", "sample_pairs", "verdict_key",
+    "TRAFFIC", "Identity", "MatrixResult", "NaiveResult", "identities", "identity_matrix", "naive_verdicts",
+    "pod_endpoints", "reserved_peers", "sample_pairs", "uncached_engine", "verdict_key",
 ]
 
 TRAFFIC: tuple[Traffic, ...] = (
@@ -141,35 +141,9 @@ def identity_matrix(engine: PolicyEngine, sources: Sequence[Endpoint], destinati
     return MatrixResult(list(sources), list(destinations), tuple(traffic), verdicts, end - start, end - collect_start)
 
 
-class UncachedEngine(PolicyEngine):
-    """The same decisions with nothing carried over from one verdict to the next.
-
-    Every cache the engine keeps (per label set, per peer, per decision) and the selectors' per-label-set
-    index are emptied before each verdict, so each pod pair is decided from scratch, as without identities.
-    If the engine grows a cache this class does not know, it refuses to start rather than silently
-    measuring a cached engine.
-    """
-
-    _CACHES = ("_selecting", "_selections", "_peer_matches", "_peer_classes", "_interned_classes", "_decisions",
-               "_outcomes", "_traffic_seen", "_traffic_numbers")
-    _STRUCTURE = ("_by_direction", "_subject_index", "_peer_ids", "_matchers")
-    """Built once from the policies alone (no endpoint involved): kept."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        known = set(self._CACHES) | set(self._STRUCTURE)
-        unknown = sorted(k for k, v in vars(self).items() if k.startswith("_") and isinstance(v, dict)
-                         and k not in known)
-        missing = sorted(k for k in self._CACHES if not isinstance(getattr(self, k, None), dict))
-        if unknown or missing:
-            raise RuntimeError(f"PolicyEngine's caches changed (new: {unknown}, gone: {missing}); update "
-                               "UncachedEngine in benchmarks/_matrix.py so the naive baseline stays cache-free")
-
-    def verdict(self, src: Endpoint, dst: Endpoint, traffic: Traffic) -> Verdict:
-        for name in self._CACHES:
-            getattr(self, name).clear()
-        _selector_index.cache_clear()
-        return super().verdict(src, dst, traffic)
+def uncached_engine(policies, *, services=()) -> PolicyEngine:
+    """The same decisions with nothing carried over from one verdict to the next (`cache=False`)."""
+    return PolicyEngine(policies, services=services, cache=False)
 
 
 def sample_pairs(pods: Sequence[Endpoint], count: int, seed: int) -> list[tuple[Endpoint, Endpoint]]:
@@ -195,9 +169,15 @@ class NaiveResult:
         return self.seconds / max(1, len({(a.name, b.name) for a, b, _k, _v in self.verdicts}))
 
 
-def naive_verdicts(engine: UncachedEngine, pairs: Sequence[tuple[Endpoint, Endpoint]],
+def naive_verdicts(engine: PolicyEngine, pairs: Sequence[tuple[Endpoint, Endpoint]],
                    traffic: Sequence[Traffic] = TRAFFIC, batches: int = 5) -> NaiveResult:
-    """Decide each sampled pod pair on every traffic with the cache-free engine, timed per batch."""
+    """Decide each sampled pod pair on every traffic with a cache-free engine, timed per batch.
+
+    The selectors' per-label-set index (an `lru_cache` keyed by the label set) is emptied before each
+    verdict too, so nothing learnt about one identity helps the next pair.
+    """
+    if engine.memo.enabled:
+        raise ValueError("naive_verdicts needs an engine built with cache=False")
     out: list[tuple[Endpoint, Endpoint, int, Verdict]] = []
     batch_seconds = []
     size = max(1, len(pairs) // batches)
@@ -205,6 +185,7 @@ def naive_verdicts(engine: UncachedEngine, pairs: Sequence[tuple[Endpoint, Endpo
         start = time.perf_counter()
         for src, dst in pairs[b:b + size]:
             for k, t in enumerate(traffic):
+                _selector_index.cache_clear()
                 out.append((src, dst, k, engine.verdict(src, dst, t)))
         batch_seconds.append(time.perf_counter() - start)
     return NaiveResult(out, sum(batch_seconds), batch_seconds)

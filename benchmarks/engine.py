@@ -29,13 +29,13 @@ from benchmarks._compare import compare_identity_and_naive, compare_with_nca  # 
 from benchmarks._gen_cluster import EXTERNAL, ClusterSpec, generate  # noqa: E402
 from benchmarks._matrix import (  # noqa: E402
     TRAFFIC,
-    UncachedEngine,
     identities,
     identity_matrix,
     naive_verdicts,
     pod_endpoints,
     reserved_peers,
     sample_pairs,
+    uncached_engine,
 )
 from labs.manifests import load_text  # noqa: E402
 from labs.policy.engine import PolicyEngine  # noqa: E402
@@ -114,7 +114,7 @@ def run_engine(spec: ClusterSpec, sample: int) -> bool:
           f"outcomes {matrix.outcome_counts()}")
 
     pairs = sample_pairs(pods, sample, spec.seed + 1)
-    naive_engine = UncachedEngine(ms.policies, services=ms.services)
+    naive_engine = uncached_engine(ms.policies, services=ms.services)
     cpu = time.process_time()
     naive = naive_verdicts(naive_engine, pairs)
     cpu = time.process_time() - cpu
@@ -122,7 +122,7 @@ def run_engine(spec: ClusterSpec, sample: int) -> bool:
     per_pair = naive.seconds / len(pairs)
     extrapolated = per_pair * all_pairs
     spread = ", ".join(f"{b / (len(pairs) / len(naive.batch_seconds)) * 1e3:.2f}" for b in naive.batch_seconds)
-    print(f"naive per pod (no identity caches): {len(pairs)} seeded random pod pairs x {len(TRAFFIC)} = "
+    print(f"naive per pod (cache=False): {len(pairs)} seeded random pod pairs x {len(TRAFFIC)} = "
           f"{len(naive.verdicts)} verdicts in {naive.seconds:.2f} s wall, {cpu:.2f} s CPU; {per_pair * 1e3:.2f} ms "
           f"per pair (per batch: {spread} ms)")
     print(f"  extrapolated to all {all_pairs} ordered pod pairs: {extrapolated:.0f} s "

@@ -71,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"probe": probe.describe(), "outcome": exp.outcome.value, "reason": exp.reason,
                           "drop_reason": exp.verdict.drop_reason if exp.verdict else None,
+                          "notes": list(exp.verdict.notes) if exp.verdict else [],
                           "trace": exp.lines(), "suggestion": exp.suggestion, "evidence": exp.evidence}, indent=1))
     else:
         print(exp)

@@ -49,6 +49,8 @@ class Explanation:
             skipped = _skipped_direction(self.verdict, self.source, self.destination)
             if skipped:
                 out.append(skipped)
+        if self.verdict is not None:
+            out.extend(f"note: {note}" for note in self.verdict.notes)
         drop = f" ({self.verdict.drop_reason})" if self.verdict and self.verdict.drop_reason else ""
         out.append(f"verdict: {self.outcome.value}{drop}: {self.reason}")
         if self.suggestion:

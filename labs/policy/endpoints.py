@@ -8,13 +8,15 @@ the DNS names the DNS proxy saw resolve to them (toFQDNs matches on those names)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from functools import cached_property
+from typing import Mapping, NamedTuple
 
 from labs.manifests.objects import Pod
 from labs.policy.labels import LabelSet, pod_labels, reserved_labels
 from labs.probes import HttpRequest
 
-__all__ = ["RESERVED_KINDS", "Endpoint", "Traffic", "pod_endpoint", "reserved_endpoint"]
+__all__ = ["RESERVED_KINDS", "Endpoint", "PeerIdentity", "Traffic", "pod_endpoint", "reserved_endpoint",
+           "resolve_named_port"]
 
 RESERVED_KINDS = ("host", "remote-node", "world", "kube-apiserver", "health", "init", "unmanaged", "ingress")
 
@@ -42,10 +44,28 @@ class Endpoint:
         return self.kind == "pod"
 
     def resolve_named_port(self, name: str, protocol: str | None = None) -> int | None:
-        for port_name, proto, number in self.named_ports:
-            if port_name == name and (protocol is None or proto == protocol):
-                return number
-        return None
+        return resolve_named_port(self.named_ports, name, protocol)
+
+    @cached_property
+    def identity(self) -> PeerIdentity:
+        """What policy sees of this endpoint as a peer: Cilium resolves policy per identity, not per pod.
+
+        A pod, a node or another reserved endpoint is its kind and label set (never its address, name or
+        node); an address outside the cluster also keeps its address and the names the DNS proxy saw
+        resolve to it (CIDR and FQDN rules apply to those).
+        """
+        if self.kind == "world":
+            return PeerIdentity(self.kind, self.labels, self.ip, self.dns_names)
+        return PeerIdentity(self.kind, self.labels)
+
+
+class PeerIdentity(NamedTuple):
+    """The part of an endpoint that peer matchers may read; a tuple, so it hashes fast as a cache key."""
+
+    kind: str
+    labels: LabelSet
+    ip: str | None = None
+    dns_names: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -59,6 +79,18 @@ class Traffic:
     dns_name: str | None = None
     """Set for a DNS query (UDP or TCP to port 53)."""
 
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.protocol, self.port, self.icmp_type, self.http, self.dns_name))
+
+    def __hash__(self) -> int:  # frozen: the hash never changes, so it is computed once (traffic keys the cache)
+        return self._hash
+
+    @cached_property
+    def text(self) -> str:
+        """`describe()`, computed once per object."""
+        return self.describe()
+
     def describe(self) -> str:
         if self.protocol == "ICMP":
             return "ICMP echo request"
@@ -68,6 +100,15 @@ class Traffic:
         if self.dns_name:
             text += f" DNS {self.dns_name}"
         return text
+
+
+def resolve_named_port(named_ports: tuple[tuple[str, str, int], ...], name: str,
+                       protocol: str | None = None) -> int | None:
+    """The number of a named container port (for `protocol`, if given), or None."""
+    for port_name, proto, number in named_ports:
+        if port_name == name and (protocol is None or proto == protocol):
+            return number
+    return None
 
 
 def pod_endpoint(pod: Pod, ip: str | None, namespace_labels: Mapping[str, str],

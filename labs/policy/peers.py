@@ -11,7 +11,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Protocol
 
-from labs.policy.endpoints import Endpoint
+from labs.policy.endpoints import PeerIdentity
 from labs.policy.fqdn import matches_name, matches_pattern
 from labs.policy.labels import CLUSTER_LABEL, DEFAULT_CLUSTER
 from labs.policy.model import CIDRRule, FQDNSelector
@@ -21,14 +21,14 @@ __all__ = ["AnyPeer", "CIDRPeer", "EndpointsPeer", "EntitiesPeer", "FQDNPeer", "
 
 
 class PeerMatcher(Protocol):
-    def match(self, ep: Endpoint) -> str | None: ...
+    def match(self, ep: PeerIdentity) -> str | None: ...
 
 
 @dataclass(frozen=True)
 class AnyPeer:
     """No from*/to* field but ports given: every peer, world and nodes included."""
 
-    def match(self, ep: Endpoint) -> str | None:
+    def match(self, ep: PeerIdentity) -> str | None:
         return "any peer (no from/to field)"
 
 
@@ -38,7 +38,7 @@ class NoPeer:
 
     why: str
 
-    def match(self, ep: Endpoint) -> str | None:
+    def match(self, ep: PeerIdentity) -> str | None:
         return None
 
 
@@ -47,7 +47,7 @@ class EndpointsPeer:
     field: str
     selectors: tuple[Selector, ...]
 
-    def match(self, ep: Endpoint) -> str | None:
+    def match(self, ep: PeerIdentity) -> str | None:
         for i, sel in enumerate(self.selectors):
             if sel.matches(ep.labels):
                 return f"{self.field}[{i}] {sel}"
@@ -62,7 +62,7 @@ _ENTITY_KINDS = {
 _CLUSTER_KINDS = {"host", "remote-node", "init", "ingress", "health", "unmanaged", "kube-apiserver"}
 
 
-def entity_selects(entity: str, ep: Endpoint) -> bool:
+def entity_selects(entity: str, ep: PeerIdentity) -> bool:
     if entity == "all":
         return True
     if entity == "cluster":
@@ -79,7 +79,7 @@ class EntitiesPeer:
     field: str
     entities: tuple[str, ...]
 
-    def match(self, ep: Endpoint) -> str | None:
+    def match(self, ep: PeerIdentity) -> str | None:
         for entity in self.entities:
             if entity_selects(entity, ep):
                 return f"{self.field}: {entity}"
@@ -93,10 +93,13 @@ class CIDRPeer:
     field: str
     rules: tuple[CIDRRule, ...]
 
-    def match(self, ep: Endpoint) -> str | None:
+    def match(self, ep: PeerIdentity) -> str | None:
         if ep.kind != "world" or not ep.ip:
             return None
-        addr = ipaddress.ip_address(ep.ip)
+        return self.covering(ipaddress.ip_address(ep.ip))
+
+    def covering(self, addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+        """The rule whose range holds `addr` (outside its exceptions), written out; whoever owns the address."""
         for rule in self.rules:
             net = ipaddress.ip_network(rule.cidr, strict=False)
             if addr in net and not any(addr in ipaddress.ip_network(e, strict=False) for e in rule.except_):
@@ -110,7 +113,7 @@ class FQDNPeer:
 
     selectors: tuple[FQDNSelector, ...]
 
-    def match(self, ep: Endpoint) -> str | None:
+    def match(self, ep: PeerIdentity) -> str | None:
         if ep.kind != "world":
             return None
         for sel in self.selectors:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from labs.policy.endpoints import Endpoint, Traffic
+from labs.policy.endpoints import Traffic, resolve_named_port
 from labs.policy.fqdn import matches_name, matches_pattern
 from labs.policy.model import DNSRule, HTTPRule
 
@@ -82,11 +82,12 @@ class PortSpec:
     l7: L7Spec | None = None
     path: str = ""
 
-    def match(self, traffic: Traffic, destination: Endpoint) -> str | None:
+    def match(self, traffic: Traffic, named_ports: tuple[tuple[str, str, int], ...]) -> str | None:
+        """Whether this entry covers the traffic; a named port resolves on the destination's `named_ports`."""
         if traffic.protocol not in self.protocols:
             return None
         if self.name is not None:
-            number = destination.resolve_named_port(self.name, traffic.protocol)
+            number = resolve_named_port(named_ports, self.name, traffic.protocol)
             if number is None or number != traffic.port:
                 return None
             return f"named port {self.name!r} ({number}/{traffic.protocol})"

@@ -7,6 +7,7 @@ explanation never re-derives a verdict. `trace()` is the one-line-per-step story
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from labs.outcomes import Outcome
 from labs.policy.build import RuleRef
@@ -49,6 +50,16 @@ class DirectionVerdict:
     @property
     def allowed(self) -> bool:
         return self.outcome is Outcome.ALLOWED
+
+    @cached_property
+    def denial(self) -> str:
+        """How an attempt's reason reads when this direction denied it."""
+        return f"{self.direction} at {self.endpoint}: {self.reason}"
+
+    @cached_property
+    def summary(self) -> str:
+        """How this direction reads in an allowed attempt's reason."""
+        return f"{self.direction}: {self.reason}"
 
     def line(self) -> str:
         return f"{self.direction} at {self.endpoint}: {self.outcome.value} — {self.reason}"

@@ -22,12 +22,12 @@ from benchmarks._gen_cluster import EXTERNAL, ClusterSpec, generate
 from benchmarks._matrix import (
     TRAFFIC,
     NaiveResult,
-    UncachedEngine,
     identities,
     identity_matrix,
     naive_verdicts,
     pod_endpoints,
     reserved_peers,
+    uncached_engine,
 )
 from benchmarks._nca import NcaRun, parse_connections, parse_rows
 from labs.manifests import load_text
@@ -72,7 +72,7 @@ def test_identity_matrix_agrees_with_naive_per_pod_on_every_pair(tiny):
     matrix = identity_matrix(PolicyEngine(ms.policies, services=ms.services),
                              [i.endpoint for i in ids] + extra_src, [i.endpoint for i in ids] + extra_dst)
     pairs = [(a, b) for a in pods for b in pods if a is not b]
-    naive = naive_verdicts(UncachedEngine(ms.policies, services=ms.services), pairs)
+    naive = naive_verdicts(uncached_engine(ms.policies, services=ms.services), pairs)
     agree, lines = compare_identity_and_naive(matrix, ids, naive)
     assert lines == []
     assert agree == len(pairs) * len(TRAFFIC)
@@ -95,27 +95,21 @@ def test_a_wrong_cell_is_reported(tiny):
     assert len(lines) == 1 and lines[0].startswith(f"{src.name} -> {dst.name} 80/TCP: per pod {flipped.value}")
 
 
-def test_uncached_engine_starts_every_verdict_from_scratch(tiny):
+def test_uncached_engine_keeps_nothing_between_verdicts(tiny):
     _cluster, ms = tiny
     pods = pod_endpoints(ms)
-    engine = UncachedEngine(ms.policies, services=ms.services)
+    engine = uncached_engine(ms.policies, services=ms.services)
     engine.verdict(pods[0], pods[-1], TRAFFIC[0])
-    engine.verdict(pods[1], pods[-2], TRAFFIC[1])
-    keys = {key for key in engine._selecting}
-    assert all(key[1] in (pods[1].labels, pods[-2].labels) for key in keys)
+    assert engine.memo.sizes() == {}
+    cached = PolicyEngine(ms.policies, services=ms.services)
+    cached.verdict(pods[0], pods[-1], TRAFFIC[0])
+    assert cached.memo.sizes()["decide_class"] >= 1
 
 
-def test_uncached_engine_refuses_an_engine_with_an_unknown_cache(monkeypatch, tiny):
+def test_naive_verdicts_refuse_a_caching_engine(tiny):
     _cluster, ms = tiny
-    original = PolicyEngine.__init__
-
-    def with_new_cache(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        self._shiny_new_cache = {}
-
-    monkeypatch.setattr(PolicyEngine, "__init__", with_new_cache)
-    with pytest.raises(RuntimeError, match=r"new: \['_shiny_new_cache'\]"):
-        UncachedEngine(ms.policies)
+    with pytest.raises(ValueError, match="cache=False"):
+        naive_verdicts(PolicyEngine(ms.policies), [])
 
 
 @pytest.mark.parametrize(("text", "probe", "allowed"), [

@@ -95,6 +95,44 @@ def test_l3_only_allow_that_lifts_http_rules_is_named(sim):
             in text)
 
 
+def test_cidr_rule_holding_a_pod_is_named_as_the_reason_for_the_drop(sim):
+    sim.apply(textwrap.dedent("""
+        apiVersion: cilium.io/v2
+        kind: CiliumNetworkPolicy
+        metadata: {name: web-to-pod-range, namespace: frontend}
+        spec:
+          endpointSelector: {matchLabels: {app: web}}
+          egress:
+          - toCIDR: [10.244.0.0/16]
+    """))
+    exp = explain(sim, probe("frontend/web", "backend/api"))
+    text = str(exp)
+    assert exp.outcome is Outcome.DROPPED and exp.verdict.drop_reason == "POLICY_DENIED"
+    api_ip = exp.destination.ip
+    assert (f"note: CiliumNetworkPolicy frontend/web-to-pod-range, egress rule 0 (<input>:8) lists toCIDR "
+            f"10.244.0.0/16, which contains backend/api's address {api_ip}, but Cilium never matches CIDR rules "
+            "to pods: a pod is selected by its labels, so use toEndpoints") in text
+    # an outside address in the range of a rule that does not hold a pod gets no note
+    assert explain(sim, probe("frontend/web", "ip:198.51.100.7", 443)).verdict.notes == ()
+
+
+def test_ipblock_holding_a_pod_is_named_for_networkpolicy(sim):
+    sim.apply(textwrap.dedent("""
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: api-from-pods-range, namespace: backend}
+        spec:
+          podSelector: {matchLabels: {app: api}}
+          policyTypes: [Ingress]
+          ingress:
+          - from: [{ipBlock: {cidr: 10.244.0.0/16}}]
+    """))
+    exp = explain(sim, probe("frontend/web", "backend/api"))
+    assert exp.outcome is Outcome.DROPPED
+    (note,) = exp.verdict.notes
+    assert "NetworkPolicy backend/api-from-pods-range" in note and "use a podSelector / namespaceSelector peer" in note
+
+
 def test_allowed_traffic_has_no_suggestion(sim):
     exp = explain(sim, probe("frontend/web", "backend/api"))
     assert exp.outcome is Outcome.ALLOWED and exp.suggestion is None

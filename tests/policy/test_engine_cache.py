@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import textwrap
+from dataclasses import replace
 
 import pytest
 
@@ -130,3 +131,83 @@ def test_a_shared_engine_decides_like_a_fresh_engine_per_cell():
         assert got == PolicyEngine(policies).verdict(src, dst, t), (src.name, dst.name, t)
         outcomes.add(got.outcome)
     assert outcomes == {Outcome.ALLOWED, Outcome.DROPPED, Outcome.L7_DENIED, Outcome.REFUSED}
+
+
+def _random_corpus(seed: int):
+    """A seeded random cluster from the benchmark's generator, plus a CIDR rule that holds pod addresses."""
+    import sys
+
+    from labs.paths import repo_root
+
+    if str(repo_root()) not in sys.path:
+        sys.path.insert(0, str(repo_root()))
+    from benchmarks._gen_cluster import EXTERNAL, ClusterSpec, generate
+    from benchmarks._matrix import pod_endpoints, reserved_peers
+
+    spec = ClusterSpec(namespaces=4, apps_per_namespace=4, replicas=2, policies=40, ccnps=2, knps=6, seed=seed)
+    ms = load_text(generate(spec).yaml(), name=f"random-{seed}")
+    pods = pod_endpoints(ms)
+    ns = pods[0].namespace
+    # two pods of one identity whose port `web` is a different number: a key without the named ports shows
+    twin = next(p for p in pods if p.namespace == ns and p is not pods[0])
+    twins = [replace(twin, name=f"{twin.name}-{n}", ip=f"10.1.0.{n}", named_ports=(("web", "TCP", port),))
+             for n, port in ((1, 8080), (2, 9090))]
+    extra = load_text(textwrap.dedent(f"""
+        apiVersion: cilium.io/v2
+        kind: CiliumNetworkPolicy
+        metadata: {{name: cidr-to-pods, namespace: {ns}}}
+        spec:
+          endpointSelector: {{}}
+          egress:
+          - toCIDR: [10.0.0.0/16]
+          - toEndpoints: [{{}}]
+            toPorts: [{{ports: [{{port: web, protocol: TCP}}]}}]
+          ingress:
+          - fromCIDRSet: [{{cidr: 10.0.0.0/8, except: [10.0.0.0/30]}}]
+          - toPorts: [{{ports: [{{port: web}}]}}]
+    """), name="extra.yaml").policies
+    sources, destinations = reserved_peers(EXTERNAL)
+    return ms, list(ms.policies) + list(extra), pods, twins, sources, destinations
+
+
+@pytest.mark.parametrize("seed", [3, 17])
+def test_cache_true_and_cache_false_agree_cell_by_cell_on_a_random_corpus(seed):
+    """The memo must never change a verdict: every field, every cell, in random order, all enforcement modes."""
+    ms, policies, pods, twins, extra_src, extra_dst = _random_corpus(seed)
+    rng = random.Random(seed)
+    traffic = [Traffic("TCP", 80), Traffic("TCP", 443), Traffic("TCP", 8080), Traffic("TCP", 5432),
+               Traffic("TCP", 8080, http=HttpRequest("GET", "/api/v1/items")),
+               Traffic("TCP", 8080, http=HttpRequest("DELETE", "/admin")),
+               Traffic("UDP", 53, dns_name="api.example.com"), Traffic("UDP", 53, dns_name="evil.test"),
+               Traffic("ICMP"), Traffic("SCTP", 9090), Traffic("TCP", 9090), Traffic("UDP", 8125)]
+    sources = rng.sample(pods, 10) + twins + extra_src
+    destinations = rng.sample(pods, 10) + twins + extra_dst
+    cells = [(s, d, t) for s in sources for d in destinations for t in traffic
+             if s is not d and (s.is_pod or d.is_pod)]
+    outcomes, noted = set(), 0
+    for mode in ("default", "always", "never"):
+        cached = PolicyEngine(policies, services=ms.services, enforcement=mode)
+        fresh = PolicyEngine(policies, services=ms.services, enforcement=mode, cache=False)
+        rng.shuffle(cells)
+        for src, dst, t in cells:
+            got = cached.verdict(src, dst, t)
+            assert got == fresh.verdict(src, dst, t), (mode, src.name, dst.name, t)
+            outcomes.add(got.outcome)
+            noted += bool(got.notes)
+        assert fresh.memo.sizes() == {}
+    assert {Outcome.ALLOWED, Outcome.DROPPED} <= outcomes
+    assert noted > 0  # the CIDR-holds-a-pod note is exercised too
+
+
+def test_cache_keys_are_the_step_arguments():
+    """Two calls that differ in any argument of a step never share a result (named ports, traffic, subject)."""
+    engine = PolicyEngine(load_text(POLICIES, name="policies.yaml").policies)
+    api = pod("shop", "api", {"app": "api"}, {"http": 8080})
+    pg = pod("shop", "pg", {"app": "db"}, {"sql": 5432})
+    my = pod("shop", "my", {"app": "db"}, {"sql": 3306})
+    engine.verdict(api, pg, Traffic("TCP", 5432))
+    engine.verdict(api, my, Traffic("TCP", 5432))
+    engine.verdict(api, my, Traffic("TCP", 3306))
+    sizes = engine.memo.sizes()
+    assert sizes["peer_class"] == 2  # egress api -> db identity (shared by pg and my), ingress at the db pods
+    assert sizes["decide_class"] == 5  # egress: 3 (ports differ or traffic differs), ingress: 2 (my on 5432 dropped)
