@@ -23,6 +23,8 @@ FIRES = [
     ("empty-selector-called-allow-all", None, "CL103", 13, "spec.ingress[0].fromEndpoints[0]"),
     ("namespace-metadata-label-on-pods", None, "CL104", 11,
      "spec.ingress[0].fromEndpoints[0].matchLabels.kubernetes.io/metadata.name"),
+    ("cidr-over-pod-addresses", None, "CL105", [23, 41], ["spec.egress[2].toCIDRSet[0].cidr",
+                                                         "spec.ingress[0].from[0].ipBlock.cidr"]),
     ("empty-ingress-list", None, "CL201", 9, "spec.ingress"),
     ("empty-egress-list-beside-ingress", None, "CL201", 10, "spec.egress"),
     ("egress-deny-blocks-dns", None, "CL202", 10, "spec.egress"),
@@ -55,6 +57,7 @@ QUIET = [
     ("entities-cluster-beside-narrower.fixed", None),
     ("empty-selector-called-allow-all.fixed", None),
     ("namespace-metadata-label-on-pods.fixed", None),
+    ("cidr-over-pod-addresses.fixed", None),
     ("empty-ingress-list.fixed", None),
     ("egress-deny-blocks-dns.fixed", None),
     ("fqdns-without-dns-rule.fixed", None),
@@ -108,3 +111,37 @@ def test_every_mistake_fixture_has_a_quiet_counterpart_or_is_listed():
     mistakes = {p.stem for p in FIXTURES.glob("*.yaml") if not p.name.endswith(".fixed.yaml")}
     assert fixed <= mistakes
     assert {f"{name}.fixed" for name in fixed} <= {row[0] for row in QUIET}
+
+
+def test_cidr_check_knows_the_course_pod_range():
+    """CL105 compares CIDR rules with the pod range the course cluster and the simulated one use."""
+    import yaml
+
+    from labs.lint.checks.peers import COURSE_POD_CIDR
+    from labs.paths import repo_root
+
+    settings = yaml.safe_load((repo_root() / "settings.yaml").read_text())
+    assert str(COURSE_POD_CIDR) == settings["network"]["pod_cidr"]
+    from labs.cluster.sim import SimCluster
+
+    sim = SimCluster()
+    sim.apply("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\n"
+              "spec: {containers: [{name: c, image: busybox:1.36.1}]}\n")
+    import ipaddress
+
+    assert all(ipaddress.ip_address(ip) in COURSE_POD_CIDR for ip in sim._pod_ip.values() if not ip.startswith("192."))
+
+
+@pytest.mark.parametrize(("cidr", "excepts", "fires"), [
+    ("0.0.0.0/0", (), False),            # "anywhere outside": left alone
+    ("10.0.0.0/8", (), True),            # holds the pod range
+    ("10.244.3.0/24", (), True),         # inside it
+    ("10.0.0.0/8", ("10.244.0.0/16",), False),
+    ("10.0.0.0/8", ("10.244.0.0/20",), True),  # only part of the pods excepted
+    ("192.0.2.0/24", (), False),
+    ("2001:db8::/32", (), False),
+])
+def test_cidr_check_decides_on_the_pod_part(cidr, excepts, fires):
+    from labs.lint.checks.peers import _pod_part
+
+    assert (_pod_part(cidr, excepts) is not None) is fires

@@ -7,6 +7,7 @@ policy's own namespace; `fromEndpoints: [{}]` therefore means "every pod of this
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Iterator
 
@@ -18,8 +19,8 @@ from labs.lint.source import parse_path
 from labs.policy.labels import split_source
 from labs.policy.model import CiliumPolicy, LabelSelector, PeerRule
 
-__all__ = ["namespace_label_as_peer", "broad_entity_beside_narrower", "empty_selector_called_allow_all",
-           "namespace_metadata_label_on_pods"]
+__all__ = ["COURSE_POD_CIDR", "broad_entity_beside_narrower", "cidr_over_pod_addresses",
+           "empty_selector_called_allow_all", "namespace_label_as_peer", "namespace_metadata_label_on_pods"]
 
 _NAMESPACE_KEYS = {"namespace"}
 _METADATA_NAME = "kubernetes.io/metadata.name"
@@ -167,3 +168,89 @@ def empty_selector_called_allow_all(ctx: LintContext) -> Iterator[Finding]:
                         policy=policy, path=(*parse_path(peer.path), field, index),
                         fix=f"# everything, inside and outside the cluster:\n{snippet([{entity_field: ['all']}])}\n"
                             f"# or every endpoint of the cluster:\n{snippet([{entity_field: ['cluster']}])}")
+
+
+COURSE_POD_CIDR = ipaddress.ip_network("10.244.0.0/16")
+"""Where the course cluster's pods get their addresses (settings.yaml `network.pod_cidr`; the simulated
+cluster uses the same range). A test keeps the two equal."""
+
+
+def _pod_part(cidr: str, excepts: tuple[str, ...]) -> str | None:
+    """The pod addresses a CIDR rule holds, written out; None if it holds none or is the whole address space.
+
+    `0.0.0.0/0` (or `::/0`) is how "anywhere outside" is written, so it is left alone; a narrower range
+    over the pod network is a rule meant for pods.
+    """
+    try:
+        net = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return None
+    if net.prefixlen == 0 or net.version != COURSE_POD_CIDR.version:
+        return None
+    if COURSE_POD_CIDR.subnet_of(net):  # type: ignore[arg-type]
+        overlap = COURSE_POD_CIDR
+    elif net.subnet_of(COURSE_POD_CIDR):  # type: ignore[arg-type]
+        overlap = net
+    else:
+        return None
+    for text in excepts:
+        try:
+            if overlap.subnet_of(ipaddress.ip_network(text, strict=False)):  # type: ignore[arg-type]
+                return None
+        except (ValueError, TypeError):
+            continue
+    return str(overlap)
+
+
+def _pods_text(pods: str) -> str:
+    if pods == str(COURSE_POD_CIDR):
+        return f"the cluster's pod addresses ({pods})"
+    return f"pod addresses ({pods}, part of the cluster's pod range {COURSE_POD_CIDR})"
+
+
+def _cidr_fields(peer: PeerRule) -> Iterator[tuple[tuple[str | int, ...], str, tuple[str, ...]]]:
+    """(field path below the item, cidr, excepts) of every CIDR an item lists."""
+    ingress = peer.is_ingress
+    for i, cidr in enumerate(peer.cidr or ()):
+        yield ("fromCIDR" if ingress else "toCIDR", i), cidr, ()
+    for i, rule in enumerate(peer.cidr_set or ()):
+        yield ("fromCIDRSet" if ingress else "toCIDRSet", i, "cidr"), rule.cidr, rule.except_
+
+
+@check("CL105", "warning", "A CIDR rule (`toCIDR`, `fromCIDR`, `*CIDRSet`, `ipBlock`) over the pods' addresses",
+       "pkg/policy/api/egress.go (ToCIDR: \"Only connections destined for outside of the cluster ... will be "
+       "subject to CIDR rules\"), pkg/policy/api/ingress.go (FromCIDR); Documentation/network/kubernetes/policy.rst "
+       "(ipBlock set with a pod IP, cilium/cilium#9209); cilium-semantics §3.4")
+def cidr_over_pod_addresses(ctx: LintContext) -> Iterator[Finding]:
+    for policy, _rule, peer in ctx.peer_rules():
+        for sub, cidr, excepts in _cidr_fields(peer):
+            pods = _pod_part(cidr, excepts)
+            if pods is None:
+                continue
+            field = "fromEndpoints" if peer.is_ingress else "toEndpoints"
+            effect = "denies" if peer.is_deny else "allows"
+            yield ctx.finding(
+                "CL105",
+                f"{sub[0]} {cidr} holds {_pods_text(pods)}, but Cilium never matches CIDR rules to pods: this "
+                f"item {effect} no pod, only addresses outside the cluster. Select pods by their labels with {field}.",
+                policy=policy, path=(*parse_path(peer.path), *sub),
+                fix="# select the pods by label instead of by address\n"
+                    + snippet([{field: [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "NAMESPACE"}}]}]))
+    for policy in ctx.network_policies:
+        for section, peers_field in (("ingress", "from"), ("egress", "to")):
+            for rule in getattr(policy, section) or ():
+                for j, knp_peer in enumerate(rule.peers or ()):
+                    block = knp_peer.ip_block
+                    pods = _pod_part(block.cidr, block.except_) if block is not None else None
+                    if pods is None:
+                        continue
+                    yield ctx.finding(
+                        "CL105",
+                        f"ipBlock {block.cidr} holds {_pods_text(pods)}, but Cilium never "  # type: ignore[union-attr]
+                        f"matches ipBlock to pods: this peer lets no pod "
+                        f"{'in' if section == 'ingress' else 'be reached'}. Select pods with a podSelector "
+                        "and namespaceSelector.",
+                        policy=policy, path=(*parse_path(rule.path), peers_field, j, "ipBlock", "cidr"),
+                        fix="# select the pods by label instead of by address\n"
+                            + snippet([{"namespaceSelector": {"matchLabels": {
+                                "kubernetes.io/metadata.name": "NAMESPACE"}}, "podSelector": {}}]))
