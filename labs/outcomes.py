@@ -31,12 +31,32 @@ class Outcome(str, Enum):
         return _SHORT[self]
 
     @property
+    def color(self) -> str:
+        """The outcome's colour in every picture and page (graph, matrix, explain, check tables)."""
+        return _COLORS[self]
+
+    @property
+    def tint(self) -> str:
+        """A light shade of `color`, for backgrounds behind text (the colour mixed with 80 % white)."""
+        rgb = (int(self.color[i:i + 2], 16) for i in (1, 3, 5))
+        return "#" + "".join(f"{round(c + (255 - c) * 0.8):02x}" for c in rgb)
+
+    @property
     def is_policy_verdict(self) -> bool:
         return self is not Outcome.ERROR
 
     def __str__(self) -> str:
         return self.value
 
+
+_COLORS = {
+    Outcome.ALLOWED: "#2e7d32",
+    Outcome.DROPPED: "#c62828",
+    Outcome.L7_DENIED: "#ef6c00",
+    Outcome.REFUSED: "#f9a825",
+    Outcome.ERROR: "#757575",
+}
+"""Chosen to stay apart for the common kinds of colour blindness; every picture also says the word."""
 
 _SHORT = {
     Outcome.ALLOWED: ".",

@@ -14,8 +14,6 @@ from labs.course.checks import ProbeCheck
 __all__ = ["column_label", "Message", "MatrixResult", "HintView", "SolutionView", "LabOverview", "FlowTable",
            "IdentityTable"]
 
-_OUTCOME_COLOUR = {"allowed": "#d1f0d8", "dropped": "#f8d0d0", "l7-denied": "#fde2b8", "refused": "#e6d6f5",
-                   "error": "#dddddd"}
 
 
 @dataclass(frozen=True)
@@ -91,7 +89,7 @@ class MatrixResult:
                 if c is None:
                     tds.append("<td></td>")
                     continue
-                colour = _OUTCOME_COLOUR.get(c.observed.value, "#ffffff")
+                colour = c.observed.tint
                 mark = "" if c.ok else f" &#10007; expected {esc(c.spec.expect_text)}"
                 tds.append(f'<td style="background:{colour}" title="{esc(c.result.reason)}">'
                            f"{esc(c.observed.value)}{mark}</td>")

@@ -65,9 +65,7 @@ class Explanation:
         return "\n".join(self.lines())
 
     def _repr_html_(self) -> str:
-        colour = {"allowed": "#1a7f37", "dropped": "#cf222e", "l7-denied": "#bc4c00", "refused": "#8250df"}.get(
-            self.outcome.value, "#57606a")
-        return (f'<div style="border-left:4px solid {colour};padding-left:8px">'
+        return (f'<div style="border-left:4px solid {self.outcome.color};padding-left:8px">'
                 f"<pre style=\"white-space:pre-wrap\">{html.escape(str(self))}</pre></div>")
 
 

@@ -20,13 +20,8 @@ __all__ = [
     "namespace_color",
 ]
 
-OUTCOME_COLORS: dict[Outcome, str] = {
-    Outcome.ALLOWED: "#2e7d32",
-    Outcome.DROPPED: "#c62828",
-    Outcome.L7_DENIED: "#ef6c00",
-    Outcome.REFUSED: "#f9a825",
-    Outcome.ERROR: "#757575",
-}
+OUTCOME_COLORS: dict[Outcome, str] = {o: o.color for o in Outcome}
+"""Defined once, on `Outcome` (labs/outcomes.py)."""
 NOT_PROBED_COLOR = "#eeeeee"
 
 FLOW_OUTCOME_COLORS: dict[FlowOutcome, str] = {

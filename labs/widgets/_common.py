@@ -5,9 +5,12 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from labs.outcomes import Outcome
+
 __all__ = ["WidgetWrapper", "note", "esc", "GREEN", "RED", "AMBER", "GREY"]
 
-GREEN, RED, AMBER, GREY = "#2e7d32", "#c62828", "#ef6c00", "#616161"
+GREEN, RED, AMBER = Outcome.ALLOWED.color, Outcome.DROPPED.color, Outcome.L7_DENIED.color
+GREY = "#616161"
 
 
 def esc(value: Any) -> str:
