@@ -48,7 +48,7 @@ class Rules:
     """
 
     __slots__ = ("always_candidates", "by_pair", "cidr_notes", "decide", "enforcement", "entries", "intern",
-                 "matchers", "numbers", "peer_class", "peer_row", "select", "subject_index")
+                 "matchers", "numbers", "peer_class", "peer_row", "required", "select", "subject_index")
 
     def __init__(self, entries: list[Entry], enforcement: str, memo: Memo):
         self.entries = tuple(entries)
@@ -60,6 +60,7 @@ class Rules:
             self.matchers.setdefault(self.numbers[pos], entry.peer)
         self.subject_index = {d: _index_by_namespace(self.entries, d) for d in ("ingress", "egress")}
         self.by_pair, self.always_candidates = _matcher_index(self.matchers)
+        self.required = _required_pairs(self.matchers)
         self.select = memo.cached(select, self)
         self.peer_row = memo.cached(peer_row, self)
         self.peer_class = memo.cached(peer_class, self)
@@ -126,12 +127,17 @@ def peer_row(rules: Rules, identity: PeerIdentity) -> dict[int, str]:
     """
     candidates = set(rules.always_candidates)
     by_pair = rules.by_pair
-    for lb in identity.labels:
-        found = by_pair.get((lb.key, lb.value))
+    pairs = {(lb.key, lb.value) for lb in identity.labels}
+    for pair in pairs:
+        found = by_pair.get(pair)
         if found:
             candidates.update(found)
+    required = rules.required
     row = {}
     for number in candidates:
+        needs = required.get(number)
+        if needs is not None and not any(need <= pairs for need in needs):
+            continue  # every selector of the matcher lacks one of its required labels
         how = rules.matchers[number].match(identity)
         if how is not None:
             row[number] = how
@@ -346,6 +352,21 @@ def _guards(matcher: PeerMatcher) -> set[tuple[str, str]] | None:
         best = max(ins, key=lambda r: (r.key not in _COMMON_KEYS, r.key != CLUSTER_LABEL, -len(r.values)))
         pairs.update((best.key, value) for value in best.values)
     return pairs
+
+
+def _required_pairs(matchers: dict[int, PeerMatcher]) -> dict[int, tuple[frozenset[tuple[str, str]], ...]]:
+    """number -> per selector, the (key, value) pairs its single-value `In` requirements need (endpoint matchers).
+
+    A selector can only match an identity that carries all of them, whatever the labels' sources, so
+    a matcher none of whose selectors finds its pairs is not tried.
+    """
+    out = {}
+    for number, matcher in matchers.items():
+        if isinstance(matcher, EndpointsPeer) and matcher.selectors:
+            out[number] = tuple(frozenset((r.key, next(iter(r.values))) for r in sel.requirements
+                                          if r.operator == "In" and len(r.values) == 1)
+                                for sel in matcher.selectors)
+    return out
 
 
 _COMMON_KEYS = {NAMESPACE_LABEL, CLUSTER_LABEL}
