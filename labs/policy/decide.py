@@ -47,8 +47,8 @@ class Rules:
     Steps reach each other through the cached versions held here (`rules.select(...)` and so on).
     """
 
-    __slots__ = ("always_candidates", "by_pair", "cidr_notes", "decide", "enforcement", "entries", "intern",
-                 "matchers", "numbers", "peer_class", "peer_row", "required", "select", "subject_index")
+    __slots__ = ("buckets", "cidr_notes", "decide", "enforcement", "entries", "intern", "matchers", "numbers",
+                 "peer_class", "peer_row", "required", "select", "subject_index")
 
     def __init__(self, entries: list[Entry], enforcement: str, memo: Memo):
         self.entries = tuple(entries)
@@ -59,8 +59,10 @@ class Rules:
         for pos, entry in enumerate(self.entries):
             self.matchers.setdefault(self.numbers[pos], entry.peer)
         self.subject_index = {d: _index_by_namespace(self.entries, d) for d in ("ingress", "egress")}
-        self.by_pair, self.always_candidates = _matcher_index(self.matchers)
         self.required = _required_pairs(self.matchers)
+        self.buckets = {(d, ns): _matcher_index({self.numbers[pos]: self.entries[pos].peer for pos in positions})
+                        for d, index in self.subject_index.items() for ns, positions in index.items()}
+        """(direction, subject namespace or None) -> the peer matchers of the entries confined to it, indexed."""
         self.select = memo.cached(select, self)
         self.peer_row = memo.cached(peer_row, self)
         self.peer_class = memo.cached(peer_class, self)
@@ -82,6 +84,8 @@ class Selection:
     """(entry position, peer-matcher number) of the entries that allow or deny, in rule order."""
     numbers: frozenset[int]
     """The peer-matcher numbers of rule_items."""
+    namespaces: frozenset[str]
+    """The namespaces the label set names: which entries' peer matchers can matter (`peer_row`)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,22 +120,29 @@ def select(rules: Rules, direction: str, labels: LabelSet) -> Selection:
         tuple(sorted({f"{e.ref.kind} {e.ref.policy}" for e in entries if e.default_deny})),
         any(lb.key == "init" and lb.source == "reserved" for lb in labels),
         items,
-        frozenset(number for _, number in items))
+        frozenset(number for _, number in items),
+        _namespaces(labels))
 
 
-def peer_row(rules: Rules, identity: PeerIdentity) -> dict[int, str]:
-    """peer-matcher number -> how it matched, for every matcher that matches this peer identity.
+def peer_row(rules: Rules, direction: str, namespaces: frozenset[str], identity: PeerIdentity) -> dict[int, str]:
+    """peer-matcher number -> how it matched, for the matchers of entries that can select a subject in
+    `namespaces` (those confined to one of them, and those confined to none) that match this peer identity.
 
-    Only matchers that can match are tried: an endpoint selector needs one of its `In` label pairs
+    Only matchers that can match are tried: an endpoint selector needs its single-value `In` label pairs
     among the identity's labels (see `_matcher_index`). The dict is shared: callers must not change it.
     """
-    candidates = set(rules.always_candidates)
-    by_pair = rules.by_pair
     pairs = {(lb.key, lb.value) for lb in identity.labels}
-    for pair in pairs:
-        found = by_pair.get(pair)
-        if found:
-            candidates.update(found)
+    candidates: set[int] = set()
+    for ns in (None, *namespaces):
+        bucket = rules.buckets.get((direction, ns))
+        if bucket is None:
+            continue
+        by_pair, always = bucket
+        candidates.update(always)
+        for pair in pairs:
+            found = by_pair.get(pair)
+            if found:
+                candidates.update(found)
     required = rules.required
     row = {}
     for number in candidates:
@@ -150,7 +161,7 @@ def peer_class(rules: Rules, direction: str, subject_labels: LabelSet, identity:
     deny: list[tuple[int, str]] = []
     allow: list[tuple[int, str]] = []
     if selection.numbers:
-        row = rules.peer_row(identity)
+        row = rules.peer_row(direction, selection.namespaces, identity)
         if not selection.numbers.isdisjoint(row):  # most peers match none of a subject's rules
             for pos, number in selection.rule_items:
                 how = row.get(number)
@@ -286,11 +297,15 @@ def _index_by_namespace(entries: tuple[Entry, ...], direction: str) -> dict[str 
     return index
 
 
+def _namespaces(labels: LabelSet) -> frozenset[str]:
+    """The namespaces a label set names (one for a pod)."""
+    return frozenset(lb.value for lb in labels if lb.source == "k8s" and lb.key == NAMESPACE_LABEL)
+
+
 def _candidates(index: dict[str | None, list[int]], labels: LabelSet) -> list[int]:
     """Positions of the entries that may select a pod with `labels` (only those of its namespace or none)."""
-    namespaces = {lb.value for lb in labels if lb.source == "k8s" and lb.key == NAMESPACE_LABEL}
     found = list(index.get(None, ()))
-    for ns in namespaces:
+    for ns in _namespaces(labels):
         found.extend(index.get(ns, ()))
     found.sort()
     return found
