@@ -10,11 +10,12 @@ Per direction (egress at the source pod, then ingress at the destination pod):
    them (`l7decide`); in a direction without default deny, L7 rules only add visibility (§2.1);
 6. otherwise default deny drops (POLICY_DENIED), or, without default deny, traffic is allowed.
 
-Like Cilium's per-identity policy map, the steps see identities, not pods: `peer_row` matches every
-peer matcher against a peer identity, `peer_class` keeps the items selecting the subject whose peer
-part matched (interned, so every peer those items treat alike shares one), and `decide_class` decides
-once per peer class and traffic. Every step reads only its arguments and the immutable `Rules`, so
-`Memo` can key each result by its arguments and nothing else.
+Like Cilium's per-identity policy map, the steps see identities, not pods: `peer_row` matches a peer
+identity against the peer matchers that can matter to subjects of one namespace, `peer_class` keeps
+the items selecting the subject whose peer part matched (interned, so every peer those items treat
+alike shares one), and `decide_class` decides once per peer class and traffic. Every step reads only
+its arguments and the immutable `Rules`, so `Memo` can key each result by its arguments and nothing
+else.
 """
 
 from __future__ import annotations
