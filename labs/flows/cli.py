@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -51,10 +52,26 @@ KNOWN_VERDICTS = frozenset((*VERDICTS, "VERDICT_UNKNOWN"))
 """flow.proto's `Verdict` enum: anything else is not a Hubble flow."""
 
 
-def _numbered(lines, written: list[int]):
-    """The lines, noting the number of every non-blank one (flows are parsed from these, in order)."""
-    for number, line in enumerate(lines, start=1):
-        if line and not line.isspace():
+MAX_LINE_CHARS = 1024 * 1024
+"""Longest line read: a Hubble flow is a few kB; a longer line (or a file without newlines) is refused."""
+
+
+def _numbered(handle, written: list[int], overlong: list[tuple[int, str]], name: str):
+    """The lines, bounded in length, noting the number of every non-blank one (flows come from these)."""
+    number = 0
+    while True:
+        line = handle.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LINE_CHARS and not line.endswith("\n"):
+            while line and not line.endswith("\n"):  # skip the rest of the line, in bounded pieces
+                line = handle.readline(MAX_LINE_CHARS + 1)
+            overlong.append((number, f"{name}: line {number} is longer than {MAX_LINE_CHARS} characters, which no "
+                                     "Hubble flow is; the line was skipped."))
+            yield ""
+            continue
+        if not line.isspace():
             written.append(number)
         yield line
 
@@ -88,12 +105,19 @@ def run(args: argparse.Namespace) -> int:
         return 2
     name = "<stdin>" if args.input == "-" else args.input
     written: list[int] = []
+    overlong: list[tuple[int, str]] = []
     try:
         if args.input == "-":
-            result = parse_lines(_numbered(sys.stdin, written), source=name)
+            result = parse_lines(_numbered(sys.stdin, written, overlong, name), source=name)
         else:
+            mode = Path(args.input).stat().st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+                print(f"labs flows: {name!r} is not a file (a device or directory); pass a file written by "
+                      "`hubble observe -o jsonpb`.", file=sys.stderr)
+                return 2
             with Path(args.input).open(encoding="utf-8", errors="replace") as handle:
-                result = parse_lines(_numbered(handle, written), source=name)
+                result = parse_lines(_numbered(handle, written, overlong, name), source=name)
+        result.errors = sorted(result.errors + overlong)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         print(f"labs flows: cannot read {name!r}: {reason}. Pass a file written by `hubble observe -o jsonpb`.",

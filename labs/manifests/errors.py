@@ -17,7 +17,12 @@ _LONG_RUN = re.compile(r"\S{121,}")
 
 
 def shown(value: Any) -> str:
-    """`repr(value)` for a message, cut to a readable length (a 50 MB value is not echoed whole)."""
+    """`repr(value)` for a message, cut to a readable length (a 50 MB value is not echoed whole).
+
+    true, false and null are spelt as YAML and JSON spell them.
+    """
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
     return _REPR.repr(value)
 
 

@@ -97,6 +97,8 @@ class Field:
         A known field set to `null` is left out, as if it were not written: the API server decodes
         `null` into a Go struct field as "not set", and prunes it from custom resources.
         """
+        if self.value is None and self.path and isinstance(self.path[-1], int) and not self.ctx.custom_resource:
+            return {}  # a null list item of a built-in kind decodes to the zero struct, as if {} were written
         if not isinstance(self.value, dict):
             self._wrong("a mapping")
             return None

@@ -102,6 +102,13 @@ class _Loader(yaml.SafeLoader):
             return "tag:yaml.org,2002:str"
         return super().resolve(kind, value, implicit)
 
+    def fetch_flow_collection_start(self, TokenClass):
+        # PyYAML's scanner looks ahead over every open `[`/`{` (quadratic time): stop at the limit.
+        if self.flow_level >= MAX_DEPTH:
+            raise yaml.scanner.ScannerError(None, None, f"found nesting deeper than {MAX_DEPTH} levels, which the "
+                                            "course refuses", self.get_mark())
+        super().fetch_flow_collection_start(TokenClass)
+
     def compose_node(self, parent, index):  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
             event = self.get_event()

@@ -71,11 +71,19 @@ def test_invalid_input_exits_2_naming_file_line_and_field(tmp_path, capsys, edit
     assert "bad.yaml:" in err
 
 
-def test_invalid_file_runs_nothing_even_beside_a_good_one(tmp_path, capsys):
+def test_an_invalid_file_is_reported_and_the_valid_ones_still_run(tmp_path, capsys):
+    """Issue 17: one invalid file no longer hides every other file's results; the exit is still 2."""
     good = write(tmp_path, "good.yaml", GOOD)
     bad = write(tmp_path, "bad.yaml", GOOD.replace("expect: dropped", "expect: nope"))
     assert main(["verify", good, bad, "--json"]) == 2
-    assert capsys.readouterr().out == ""
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert [s["file"] for s in report["scenarios"]] == [good]
+    assert report["invalid"] == 1 and report["failed"] == 0 and report["passed"] > 0
+    assert "bad.yaml: invalid, not run." in captured.err and "unknown outcome 'nope'" in captured.err
+    assert main(["verify", bad, good]) == 2
+    captured = capsys.readouterr()
+    assert "1 invalid file" in captured.out.splitlines()[-1] and "bad.yaml" in captured.err
 
 
 def test_policy_problem_points_at_the_scenario_line(tmp_path, capsys):
