@@ -16,7 +16,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 RECORDER = """#!/bin/sh
-{ printf 'ARGS %s\\n' "$*"; printf 'ENV %s\\n' "${JUPYTER_TOKEN:-}"; printf 'CMDLINE '; tr '\\0' ' ' < /proc/$$/cmdline; echo; } > "$RECORD"
+{ printf 'ARGS %s\\n' "$*"; printf 'ENV %s\\n' "${JUPYTER_TOKEN:-}"
+  printf 'CMDLINE '; tr '\\0' ' ' < /proc/$$/cmdline; echo; } > "$RECORD"
 """
 
 

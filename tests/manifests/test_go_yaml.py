@@ -139,7 +139,7 @@ def test_nesting_within_the_limit_is_read():
 
 @pytest.mark.parametrize(("text", "line"), [("a: 1\nb: \x00\n", 2), ("a: \x07\n", 1), ("a: 1\n---\nb: \x1b[0m\n", 3)])
 def test_control_characters_are_refused_with_their_line(text, line):
-    documents, errors = parse_documents_lenient(text)
+    _documents, errors = parse_documents_lenient(text)
     assert [e.line for e in errors] == [line]
     assert "control character" in errors[0].message
 

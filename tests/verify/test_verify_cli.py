@@ -94,7 +94,8 @@ def test_policy_problem_points_at_the_scenario_line(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(("edit", "message"), [
-    (("{name: a, namespace: demo,", "{name: a, namespace: demo, node: [1, 2],"), "cluster.pods[0].node: expected a node name"),
+    (("{name: a, namespace: demo,", "{name: a, namespace: demo, node: [1, 2],"),
+     "cluster.pods[0].node: expected a node name"),
     (("labels: {app: a}}", "labels: {app: [x]}}"), "cluster.pods[0].labels.app: expected text"),
 ], ids=["node-list", "label-list"])
 def test_wrong_types_in_the_cluster_section_exit_2_without_traceback(tmp_path, capsys, edit, message):
