@@ -96,7 +96,7 @@ def json_key(value: Any) -> str | None:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return repr(value) if value.is_integer() is False else f"{value:g}"
+        return f"{value:g}"  # Go's FormatFloat(f, 'g', -1, 32), close enough for the keys manifests have
     return None
 
 

@@ -13,7 +13,7 @@ from labs.manifests.errors import shown
 
 __all__ = [
     "dns1123_label", "dns1123_subdomain", "label_key", "label_value", "parse_cidr", "cidr_or_ip",
-    "iana_service_name", "port_string", "go_regex", "compile_re2", "ICMP_TYPE_NAMES",
+    "iana_service_name", "port_string", "go_regex", "compile_re2", "re2_fullmatch", "ICMP_TYPE_NAMES",
 ]
 
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -152,6 +152,15 @@ _NOT_RE2 = [
     (re.compile(r"\(\?>"), "atomic groups"),
 ]
 """Perl features RE2 leaves out, named in the message next to RE2's own reason."""
+
+
+def re2_fullmatch(compiled, text: str) -> bool:
+    """Whether RE2 matches all of `text`; text that is not valid Unicode (undecodable bytes from a
+    command line) is matched with those bytes shown as U+FFFD, instead of failing."""
+    try:
+        return compiled.fullmatch(text) is not None
+    except UnicodeEncodeError:
+        return compiled.fullmatch(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")) is not None
 
 
 def go_regex(pattern: str) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from labs.manifests.values import compile_re2
+from labs.manifests.values import compile_re2, re2_fullmatch
 from labs.policy.endpoints import Endpoint, Traffic
 from labs.policy.fqdn import matches_name, matches_pattern
 from labs.policy.model import DNSRule, HTTPRule
@@ -33,13 +33,13 @@ def http_rule_matches(rule: HTTPRule, traffic: Traffic) -> bool:
     req = traffic.http
     if req is None:
         return False
-    if rule.method is not None and not _full(rule.method).fullmatch(req.method):
+    if rule.method is not None and not re2_fullmatch(_full(rule.method), req.method):
         return False
-    if rule.path is not None and not _full(rule.path).fullmatch(req.path):
+    if rule.path is not None and not re2_fullmatch(_full(rule.path), req.path):
         return False
     if rule.host is not None:
         host = req.host or ""
-        if not _full(rule.host).fullmatch(host):
+        if not re2_fullmatch(_full(rule.host), host):
             return False
     headers = {k.lower(): v for k, v in req.headers}
     for spec in rule.headers:

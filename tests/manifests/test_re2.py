@@ -106,3 +106,9 @@ def test_explain_uses_re2_and_never_crashes(tmp_path, capsys, workloads_yaml, pa
     args = ["explain", "--from", "frontend/web", "--to", "backend/api", "--port", "8080", "--http", "GET", path]
     assert main([*args, str(files)]) == code
     assert "verdict: " + ("allowed" if code == 0 else "l7-denied") in capsys.readouterr().out
+
+
+def test_undecodable_request_text_is_matched_not_fatal():
+    """A path from a command line may hold undecodable bytes (surrogate escapes); RE2 needs UTF-8."""
+    assert matches("/.*", "/\udcff") is True
+    assert matches("/[a-z]+", "/\udcff") is False
