@@ -130,9 +130,8 @@ def parse_network_policy(doc: Field, *, default_namespace: str) -> KubeNetworkPo
         return None
     count = len(doc.ctx.problems)
     meta = parse_metadata(fields.get("metadata"), doc, namespaced=True, default_namespace=default_namespace)
-    if "spec" not in fields:
-        doc.problem("A NetworkPolicy needs a 'spec' with a podSelector ({} selects every pod of the namespace).")
-        return None
+    if "spec" not in fields:  # absent or null: the zero spec, every pod of the namespace, ingress denied
+        fields["spec"] = doc.child("spec", {})
     spec = fields["spec"].mapping(("podSelector", "policyTypes", "ingress", "egress"), what="a NetworkPolicy spec")
     if spec is None:
         return None

@@ -50,6 +50,8 @@ def test_null_fixtures_load_with_the_meaning_kubernetes_gives_them():
     # null list items of built-in kinds are the zero struct: `-` alone is a rule allowing everything
     items = policies["null-items"]
     assert items.ingress is None and len(items.egress) == 2 and items.egress[0].peers is None
+    null_spec = policies["null-spec"]
+    assert null_spec.pod_selector.is_empty and null_spec.ingress is None and null_spec.policy_types is None
     # a null label value of a built-in kind is "" (a map[string]string entry decodes null as "")
     (namespace,) = loaded.namespaces
     assert dict(namespace.labels)["team"] == ""
