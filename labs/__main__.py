@@ -56,7 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"python -m labs {name}", description=help_text)
     module.add_arguments(parser)
     args = parser.parse_args(rest)
-    return int(module.run(args) or 0)
+    from labs.paths import LabsHomeError
+
+    try:
+        return int(module.run(args) or 0)
+    except LabsHomeError as exc:
+        print(f"labs {name}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

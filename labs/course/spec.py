@@ -8,6 +8,7 @@ is expected; a lab with a problem is not opened at all. The format is documented
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,8 @@ def lab_ids(root: Path | None = None) -> list[str]:
 def load_lab(lab_id: str, *, root: Path | None = None) -> LabSpec:
     """Read and check `manifests/<lab_id>/lab.yaml`; raise LabSpecError listing every problem."""
     base = root or manifests_dir()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", lab_id or ""):  # a folder name, never a path out of it
+        raise LabSpecError([f"{lab_id!r} is not a lab id; labs are: {', '.join(lab_ids(base)) or '(none)'}"])
     path = base / lab_id / "lab.yaml"
     if not path.is_file():
         known = ", ".join(lab_ids(base)) or "(none)"

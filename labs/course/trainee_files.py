@@ -15,9 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from labs.paths import labs_home
+from labs.paths import inside_labs_home, lab_home, labs_home
 
-__all__ = ["exercise_file", "solve_mode", "has_documents", "keep_and_replace"]
+__all__ = ["exercise_file", "solve_mode", "has_documents", "keep_and_replace", "labs_home"]
 
 
 def solve_mode() -> bool:
@@ -26,8 +26,8 @@ def solve_mode() -> bool:
 
 
 def exercise_file(lab_id: str, template: Path) -> Path:
-    """The trainee's copy of an exercise template, created from it on first use."""
-    target = labs_home() / lab_id / template.name
+    """The trainee's copy of an exercise template, created from it on first use (never through a link out)."""
+    target = inside_labs_home(lab_home(lab_id) / template.name)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(template, target)
@@ -46,7 +46,11 @@ def has_documents(text: str) -> bool:
 
 
 def keep_and_replace(target: Path, new_text: str) -> Path | None:
-    """Write new_text to target, keeping the old text as `<name>.<time>.bak`; return the backup path."""
+    """Write new_text to target, keeping the old text as `<name>.<time>.bak`; return the backup path.
+
+    A target whose real path (symbolic links followed) is outside LABS_HOME is refused.
+    """
+    inside_labs_home(target)
     backup = None
     if target.exists() and target.read_text(encoding="utf-8") != new_text:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")

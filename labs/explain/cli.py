@@ -12,6 +12,7 @@ import json
 import sys
 
 from labs.manifests.errors import ManifestError
+from labs.manifests.values import iana_service_name
 from labs.outcomes import Outcome
 from labs.probes import PROTOCOLS, HttpRequest, Probe, parse_target
 
@@ -41,6 +42,10 @@ def _probe(args: argparse.Namespace) -> Probe:
     port: int | str | None = args.port
     if port is not None and str(port).isdigit():
         port = int(port)
+        if not 1 <= port <= 65535:
+            raise ValueError(f"--port {port} is outside 1-65535")
+    elif port is not None and not iana_service_name(str(port)):
+        raise ValueError(f"--port {port!r} is neither a number from 1 to 65535 nor a port name such as 'http'")
     if target is not None and args.protocol != "ICMP" and port is None:
         raise ValueError(f"--port is needed for a {args.protocol} probe")
     http = HttpRequest(args.http[0], args.http[1]) if args.http else None

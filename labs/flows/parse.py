@@ -85,6 +85,10 @@ def _parse_into(result: ParseResult, lines: Iterable[str], source: str | None) -
             continue
         try:
             obj = decode(line)
+        except RecursionError:
+            result.errors.append((number, f"{prefix}line {number} nests JSON too deeply to read (no Hubble flow "
+                                          "does); the line was skipped."))
+            continue
         except ValueError:
             # msgspec refuses a few things the stdlib takes (NaN, 1e400, lone surrogates); the stdlib
             # decides, so every line means what `json.loads` says it means, and errors read the same.

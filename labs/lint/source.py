@@ -116,10 +116,6 @@ def read_source(text: str, name: str) -> SourceFile:
     return source
 
 
-def _is_text(item: str) -> bool:
-    return "\n" in item or item.lstrip().startswith(("apiVersion", "kind", "---"))
-
-
 def read_sources(sources: Iterable[str | Path]) -> tuple[list[SourceFile], list[Problem]]:
     """Read paths and/or YAML texts (same rule as `labs.manifests.load_sources`).
 
@@ -128,20 +124,20 @@ def read_sources(sources: Iterable[str | Path]) -> tuple[list[SourceFile], list[
     """
     files: list[SourceFile] = []
     problems: list[Problem] = []
+    from labs.manifests.errors import ManifestError
+    from labs.manifests.load import is_yaml_text
+    from labs.manifests.load import read_source as read_manifest_source
+
     for item in sources:
-        if isinstance(item, str) and _is_text(item):
-            name, text = "<input>", item
-        else:
-            name = str(item)
-            try:
-                text = Path(item).read_text(encoding="utf-8")
-            except OSError as exc:
-                problems.append(Problem(f"The file cannot be read ({exc.strerror or exc}); "
-                                        "check the path and its permissions.", file=name))
-                continue
-            except UnicodeDecodeError:
-                problems.append(Problem("The file is not UTF-8 text; save it as UTF-8 YAML.", file=name))
-                continue
+        if not (isinstance(item, str) and is_yaml_text(item)) and not Path(item).exists():
+            problems.append(Problem("The file cannot be read (No such file or directory); "
+                                    "check the path and its permissions.", file=str(item)))
+            continue
+        try:  # the loader's reading: bounded, and a name such as kind-policy.yaml is a file
+            name, text = read_manifest_source(item)
+        except ManifestError as exc:
+            problems.extend(exc.problems)
+            continue
         try:
             files.append(read_source(text, name))
         except LintInputError as exc:

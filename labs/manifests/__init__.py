@@ -57,8 +57,9 @@ class ManifestSet:
 def load_sources(sources, *, default_namespace: str = "default", nodes: tuple[str, ...] = ()) -> ManifestSet:
     """Load files (paths) and/or YAML texts; raise ManifestError with every problem, or return all.
 
-    A string containing a newline or starting with `apiVersion`/`kind`/`---` is YAML text (named
-    `<input>`); anything else is a path. `nodes` are the node names DaemonSet pods are created on.
+    A string containing a newline, or starting with `apiVersion:`, `kind:` or a `---` line, is YAML text
+    (named `<input>`); anything else is a path (`kind-policy.yaml` is a file). `nodes` are the node
+    names DaemonSet pods are created on.
     """
     from labs.manifests.load import load_sources as _load
 

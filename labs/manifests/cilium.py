@@ -9,6 +9,7 @@ course accepts is one Cilium accepts.
 from __future__ import annotations
 
 from labs.manifests.cilium_ports import parse_fqdn_fields, parse_icmps, parse_to_ports
+from labs.manifests.errors import shown
 from labs.manifests.fields import Field
 from labs.manifests.meta import parse_metadata
 from labs.manifests.selectors import parse_selector
@@ -25,9 +26,43 @@ from labs.policy.model import (
     ServiceSelector,
 )
 
-__all__ = ["parse_cilium_policy", "CILIUM_KINDS"]
+__all__ = ["parse_cilium_policy", "CILIUM_KINDS", "CILIUM_GROUP_KINDS", "cilium_kind_problem"]
 
 CILIUM_KINDS = ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy")
+
+CILIUM_GROUP_KINDS: dict[str, tuple[str, ...]] = {
+    "v2": ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "CiliumEndpoint", "CiliumNode", "CiliumIdentity",
+           "CiliumLocalRedirectPolicy", "CiliumEgressGatewayPolicy", "CiliumEnvoyConfig",
+           "CiliumClusterwideEnvoyConfig", "CiliumCIDRGroup", "CiliumLoadBalancerIPPool", "CiliumNodeConfig",
+           "CiliumBGPClusterConfig", "CiliumBGPPeerConfig", "CiliumBGPAdvertisement", "CiliumBGPNodeConfig",
+           "CiliumBGPNodeConfigOverride", "CiliumPodIPPool"),
+    "v2alpha1": ("CiliumEndpointSlice", "CiliumL2AnnouncementPolicy", "CiliumPodIPPool", "CiliumGatewayClassConfig",
+                 "CiliumBGPPeeringPolicy", "CiliumCIDRGroup", "CiliumLoadBalancerIPPool", "CiliumNodeConfig",
+                 "CiliumBGPClusterConfig", "CiliumBGPPeerConfig", "CiliumBGPAdvertisement", "CiliumBGPNodeConfig",
+                 "CiliumBGPNodeConfigOverride"),
+}
+"""Kinds of the cilium.io group by version: the CRDs Cilium installs (`pkg/k8s/apis/cilium.io/client/crds/`).
+Generous on purpose (kinds of neighbouring releases included): the point is catching misspelt kinds,
+which the API server answers with "no matches for kind"."""
+
+
+def cilium_kind_problem(kind: str, api_version: str) -> str | None:
+    """The sentence for a kind the cilium.io group does not serve, or None."""
+    import difflib
+
+    version = api_version.partition("/")[2]
+    served = CILIUM_GROUP_KINDS.get(version)
+    base = kind.removesuffix("List")
+    if served is not None and base in served:
+        return None
+    every = sorted({k for kinds in CILIUM_GROUP_KINDS.values() for k in kinds})
+    if base in every:
+        where = [v for v, kinds in CILIUM_GROUP_KINDS.items() if base in kinds]
+        return f"apiVersion {api_version!r} does not serve {kind}; use apiVersion: cilium.io/{where[0]}."
+    close = difflib.get_close_matches(kind, every, n=1, cutoff=0.8)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return (f"Unknown kind {shown(kind)} in the cilium.io group: the API server answers \"no matches for kind\" "
+            f"(Cilium's kinds include {', '.join(CILIUM_KINDS)}).{hint}")
 
 _PEERS_IN = ("fromEndpoints", "fromCIDR", "fromCIDRSet", "fromEntities", "fromNodes", "fromGroups")
 _PEERS_OUT = ("toEndpoints", "toCIDR", "toCIDRSet", "toEntities", "toServices", "toFQDNs", "toNodes", "toGroups")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from labs.manifests.errors import shown
 from labs.manifests.fields import Field
 from labs.manifests.values import ICMP_TYPE_NAMES, go_regex, port_string
 from labs.policy.model import DNSRule, HeaderMatch, HTTPRule, ICMPField, L7Rules, PortProtocol, PortRule
@@ -19,9 +20,11 @@ __all__ = ["parse_to_ports", "parse_icmps", "PROTOCOLS", "MAX_PORTS"]
 PROTOCOLS = ("TCP", "UDP", "SCTP", "VRRP", "IGMP", "ANY")
 """The CRD enum of the pinned Cilium (v1.19)."""
 MAX_PORTS = 40
-_FQDN_NAME = re.compile(r"^([-a-zA-Z0-9_]+[.]?)+$")
-_FQDN_PATTERN = re.compile(r"^([-a-zA-Z0-9_*]+[.]?)+$")
-_SERVER_NAME = re.compile(r"^(\*?\*\.)?([-a-zA-Z0-9_]+\.?)+$")
+# The CRD's patterns, written without nested repetition so that matching stays linear
+# (`^([-a-zA-Z0-9_]+[.]?)+$` backtracks exponentially on a long name ending in a bad character).
+_FQDN_NAME = re.compile(r"[-a-zA-Z0-9_]+(?:\.[-a-zA-Z0-9_]+)*\.?")
+_FQDN_PATTERN = re.compile(r"[-a-zA-Z0-9_*]+(?:\.[-a-zA-Z0-9_*]+)*\.?")
+_SERVER_NAME = re.compile(r"(?:\*?\*\.)?[-a-zA-Z0-9_]+(?:\.[-a-zA-Z0-9_]+)*\.?")
 
 
 def parse_fqdn_fields(node: Field, what: str) -> tuple[str | None, str | None] | None:
@@ -38,7 +41,7 @@ def parse_fqdn_fields(node: Field, what: str) -> tuple[str | None, str | None] |
         return None
     regex = _FQDN_NAME if key == "matchName" else _FQDN_PATTERN
     allowed = "letters, digits, '-', '_' and '.'" + (" and '*'" if key == "matchPattern" else "")
-    if len(value) > 255 or not regex.match(value):
+    if len(value) > 255 or not regex.fullmatch(value):
         hint = " Use matchPattern for names with '*'." if key == "matchName" and "*" in value else ""
         child.problem(f"{value!r} is not a valid {key}: only {allowed} are allowed (at most 255).{hint}")
         return None
@@ -224,7 +227,7 @@ def _parse_port_rule(node: Field, index: int, *, ingress: bool, deny: bool) -> P
     if "serverNames" in fields:
         for item in fields["serverNames"].items() or ():
             name = item.string(allow_empty=False)
-            if name is not None and (len(name) > 255 or not _SERVER_NAME.match(name)):
+            if name is not None and (len(name) > 255 or not _SERVER_NAME.fullmatch(name)):
                 item.problem(f"{name!r} is not a valid server name "
                              "(a DNS name, optionally starting with '*.' or '**.').")
             elif name is not None:
@@ -241,10 +244,38 @@ def _parse_port_rule(node: Field, index: int, *, ingress: bool, deny: bool) -> P
             fields["listener"].problem("A listener is not allowed on ingress.")
         elif rules is not None:
             fields["listener"].problem("A listener cannot be combined with L7 rules.")
-        fields["listener"].mapping(("envoyConfig", "name", "priority"), what="a listener")
+        _parse_listener(fields["listener"])
     if len(node.ctx.problems) != count:
         return None
     return PortRule(ports=tuple(ports), rules=rules, server_names=tuple(server_names), index=index)
+
+
+def _parse_listener(node: Field) -> None:
+    """`listener` as the CRD defines it: envoyConfig {kind?, name} and name required, priority 1-100."""
+    fields = node.mapping(("envoyConfig", "name", "priority"), what="a listener")
+    if fields is None:
+        return
+    for key in ("envoyConfig", "name"):
+        if key not in fields:
+            node.problem(f"A listener needs {key!r}" + (" ({name, kind?}: the CiliumEnvoyConfig defining it)."
+                                                       if key == "envoyConfig" else " (the listener's name)."))
+    if "name" in fields:
+        fields["name"].string(allow_empty=False)
+    if "priority" in fields:
+        fields["priority"].integer(low=1, high=100)
+    if "envoyConfig" in fields:
+        config = fields["envoyConfig"].mapping(("kind", "name"), what="envoyConfig")
+        if config is None:
+            return
+        if "name" not in config:
+            fields["envoyConfig"].problem("envoyConfig needs the 'name' of the CiliumEnvoyConfig.")
+        else:
+            config["name"].string(allow_empty=False)
+        if "kind" in config:
+            kind = config["kind"].string()
+            if kind is not None and kind not in ("CiliumEnvoyConfig", "CiliumClusterwideEnvoyConfig"):
+                config["kind"].problem(f"envoyConfig.kind {shown(kind)} must be CiliumEnvoyConfig or "
+                                       "CiliumClusterwideEnvoyConfig.")
 
 
 def _parse_tls(node: Field) -> None:

@@ -2,10 +2,36 @@
 
 from __future__ import annotations
 
+import re
+import reprlib
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
-__all__ = ["Problem", "ManifestError"]
+__all__ = ["Problem", "ManifestError", "shown", "shorten"]
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = 80
+_REPR.maxother = 80
+_REPR.maxlevel = 3
+_LONG_RUN = re.compile(r"\S{121,}")
+
+
+def shown(value: Any) -> str:
+    """`repr(value)` for a message, cut to a readable length (a 50 MB value is not echoed whole).
+
+    true, false and null are spelt as YAML and JSON spell them.
+    """
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    return _REPR.repr(value)
+
+
+def shorten(message: str) -> str:
+    """Cut every run of more than 120 non-space characters of a message (values written into it)."""
+    if len(message) <= 120:
+        return message
+    return _LONG_RUN.sub(lambda m: f"{m.group()[:80]}...({len(m.group()) - 100} characters cut)...{m.group()[-20:]}",
+                         message)
 
 
 @dataclass(frozen=True)
@@ -24,6 +50,9 @@ class Problem:
     kind: str | None = None
     name: str | None = None
     severity: str = "error"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", shorten(self.message))
 
     def __str__(self) -> str:
         where = self.file or "<input>"

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from labs.manifests.errors import Problem
+from labs.manifests.errors import Problem, shown
+from labs.manifests.go_yaml import describe_plain
 from labs.manifests.yaml_lines import FieldPath, LineMap, format_path
 
 __all__ = ["DocContext", "Field", "type_name"]
@@ -45,9 +46,17 @@ class DocContext:
     kind: str | None = None
     name: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    custom_resource: bool = False
+    """True for Cilium's kinds: the API server prunes `null` map values of custom resources (their schema
+    has no nullable field), while a built-in kind's `null` map value decodes to the empty string."""
 
     def line(self, path: FieldPath) -> int:
         return self.lines.line(path)
+
+    def yaml_hint(self, path: FieldPath, value: Any) -> str:
+        """' Kubernetes reads YAML 1.1, where ...' when an unquoted value was not read as text."""
+        text = self.lines.plain.get(tuple(path))
+        return f" {describe_plain(text, value)}" if text is not None else ""
 
     def problem(self, path: FieldPath, message: str) -> None:
         self.problems.append(Problem(message=message, file=self.file, document=self.document,
@@ -78,11 +87,18 @@ class Field:
         self.ctx.problem(self.path, message)
 
     def _wrong(self, expected: str) -> None:
-        self.problem(f"Expected {expected} here, found {type_name(self.value)} {self.value!r}.")
+        hint = self.ctx.yaml_hint(self.path, self.value) if "string" in expected else ""
+        self.problem(f"Expected {expected} here, found {type_name(self.value)} {shown(self.value)}.{hint}")
 
     def mapping(self, allowed: Iterable[str], *, what: str = "", hints: dict[str, str] | None = None,
                 ) -> dict[str, Field] | None:
-        """The children of a mapping; unknown keys are problems (with a hint when one is known)."""
+        """The children of a mapping; unknown keys are problems (with a hint when one is known).
+
+        A known field set to `null` is left out, as if it were not written: the API server decodes
+        `null` into a Go struct field as "not set", and prunes it from custom resources.
+        """
+        if self.value is None and self.path and isinstance(self.path[-1], int) and not self.ctx.custom_resource:
+            return {}  # a null list item of a built-in kind decodes to the zero struct, as if {} were written
         if not isinstance(self.value, dict):
             self._wrong("a mapping")
             return None
@@ -91,7 +107,8 @@ class Field:
         for key, value in self.value.items():
             child = self.child(str(key), value)
             if key in allowed:
-                children[str(key)] = child
+                if value is not None:
+                    children[str(key)] = child
             elif hints and key in hints:
                 child.problem(hints[key])
             else:
@@ -135,18 +152,28 @@ class Field:
         return self.value
 
     def string_map(self) -> dict[str, str] | None:
-        """A mapping of strings to strings (labels, matchLabels)."""
+        """A mapping of strings to strings (labels, matchLabels).
+
+        A `null` value is the empty string in built-in kinds (Go decodes it into a map[string]string
+        entry as ""), and is pruned from custom resources (apiextensions-apiserver,
+        `PruneNonNullableNullsWithoutDefaults`).
+        """
         if not isinstance(self.value, dict):
             self._wrong("a mapping of strings")
             return None
         result: dict[str, str] = {}
         for key, value in self.value.items():
             child = self.child(str(key), value)
+            if value is None:
+                if not self.ctx.custom_resource:
+                    result[key] = ""
+                continue
             if not isinstance(key, str):
                 child.problem(f"The key {key!r} must be a string; quote it.")
             elif not isinstance(value, str):
-                child.problem(f"The value of {key!r} must be a string, found {type_name(value)} {value!r}; "
-                              "quote it (for example \"true\" or \"8080\").")
+                hint = self.ctx.yaml_hint(child.path, value) or " Quote it (for example \"true\" or \"8080\")."
+                child.problem(f"The value of {shown(key)} must be a string, found {type_name(value)} "
+                              f"{shown(value)}.{hint}")
             else:
                 result[key] = value
         return result

@@ -14,6 +14,7 @@ import sys
 from functools import lru_cache
 from typing import Any
 
+from labs.manifests.errors import shorten, shown
 from labs.manifests.fields import DocContext, type_name
 
 __all__ = ["KUBERNETES_VERSION", "schema_problems", "has_schema", "expected_api_version"]
@@ -96,7 +97,7 @@ def _validator(kind: str, api_version: str):
     return jsonschema.Draft202012Validator(schema, registry=registry)
 
 
-def _describe(error) -> list[tuple[tuple, str]]:
+def _describe(error, ctx: DocContext) -> list[tuple[tuple, str]]:
     """(path, sentence) pairs for one jsonschema error."""
     path = tuple(error.absolute_path)
     kind = error.validator
@@ -108,9 +109,9 @@ def _describe(error) -> list[tuple[tuple, str]]:
                 continue
             close = difflib.get_close_matches(str(key), allowed, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
-            shown = ", ".join(allowed) if len(allowed) <= 12 else ", ".join(allowed[:12]) + ", ..."
-            result.append(((*path, key), f"Unknown field {key!r}.{hint} Allowed fields here: {shown}"
-                                         + ("" if shown.endswith("...") else ".")))
+            listed = ", ".join(allowed) if len(allowed) <= 12 else ", ".join(allowed[:12]) + ", ..."
+            result.append(((*path, key), f"Unknown field {key!r}.{hint} Allowed fields here: {listed}"
+                                         + ("" if listed.endswith("...") else ".")))
         return result
     if kind == "required":
         missing = re.match(r"'([^']*)' is a required property", error.message)
@@ -124,28 +125,44 @@ def _describe(error) -> list[tuple[tuple, str]]:
         wanted = " or ".join(words.get(t, t) for t in expected)
         hint = ""
         if "string" in expected and isinstance(error.instance, (int, float, bool)):
-            shown = str(error.instance).lower() if isinstance(error.instance, bool) else error.instance
-            hint = f" Quote it: \"{shown}\"."
+            written = str(error.instance).lower() if isinstance(error.instance, bool) else error.instance
+            hint = ctx.yaml_hint(path, error.instance) or f" Quote it: \"{written}\"."
         if "integer" in expected and isinstance(error.instance, str) and error.instance.isdigit():
             hint = f" Write it without quotes: {error.instance}."
-        return [(path, f"Expected {wanted} here, found {type_name(error.instance)} {error.instance!r}.{hint}")]
+        return [(path, f"Expected {wanted} here, found {type_name(error.instance)} {shown(error.instance)}.{hint}")]
     if kind == "enum":
-        return [(path, f"{error.instance!r} is not allowed here; expected one of "
+        return [(path, f"{shown(error.instance)} is not allowed here; expected one of "
                        f"{', '.join(repr(v) for v in error.validator_value if v is not None)}.")]
     if kind in ("oneOf", "anyOf") and error.context:
         best = min(error.context, key=lambda e: len(e.message))
-        return [(path, f"{error.instance!r} is not valid here: {best.message}.")]
+        return [(path, f"{shown(error.instance)} is not valid here: {shorten(best.message)}.")]
     return [(path, f"{error.message}.")]
+
+
+def _without_nulls(value: Any) -> Any:
+    """The document as the API server's Go structs see it: a field set to null is a field not set.
+
+    (Go's JSON decoder leaves a struct field at its zero value for `null`; list items are kept.)
+    """
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 def schema_problems(data: dict[str, Any], ctx: DocContext) -> int:
     """Validate one document against its schema, recording every problem in ctx; returns the count."""
     before = len(ctx.problems)
     validator = _validator(str(data["kind"]), str(data["apiVersion"]))
-    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    pruned = _without_nulls(data)
+    errors = list(validator.iter_errors(pruned))
+    if pruned != data:  # a field set to null is still a field: unknown ones are reported
+        errors += [e for e in validator.iter_errors(data) if e.validator == "additionalProperties"]
+    errors.sort(key=lambda e: [str(p) for p in e.absolute_path])
     seen: set[tuple[tuple, str]] = set()
     for error in errors:
-        for path, message in _describe(error):
+        for path, message in _describe(error, ctx):
             if (path, message) not in seen:
                 seen.add((path, message))
                 ctx.problem(path, message)

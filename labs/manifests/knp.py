@@ -12,7 +12,8 @@ from labs.manifests.fields import Field
 from labs.manifests.meta import parse_metadata
 from labs.manifests.selectors import parse_selector
 from labs.manifests.values import iana_service_name, parse_cidr
-from labs.policy.model import CIDRRule, KnpPeer, KnpPort, KnpRule, KubeNetworkPolicy
+from labs.manifests.yaml_lines import format_path
+from labs.policy.model import CIDRRule, KnpPeer, KnpPort, KnpRule, KubeNetworkPolicy, LabelSelector
 
 __all__ = ["parse_network_policy"]
 
@@ -129,15 +130,15 @@ def parse_network_policy(doc: Field, *, default_namespace: str) -> KubeNetworkPo
         return None
     count = len(doc.ctx.problems)
     meta = parse_metadata(fields.get("metadata"), doc, namespaced=True, default_namespace=default_namespace)
-    if "spec" not in fields:
-        doc.problem("A NetworkPolicy needs a 'spec' with a podSelector ({} selects every pod of the namespace).")
-        return None
+    if "spec" not in fields:  # absent or null: the zero spec, every pod of the namespace, ingress denied
+        fields["spec"] = doc.child("spec", {})
     spec = fields["spec"].mapping(("podSelector", "policyTypes", "ingress", "egress"), what="a NetworkPolicy spec")
     if spec is None:
         return None
-    selector = None
     if "podSelector" not in spec:
-        fields["spec"].problem("A NetworkPolicy spec needs a podSelector ({} selects every pod of the namespace).")
+        # Optional since networking/v1's podSelector became `+optional`: absent or null is the empty
+        # selector, every pod of the namespace (the Go struct's zero value).
+        selector = LabelSelector(path=format_path((*fields["spec"].path, "podSelector")))
     else:
         selector = parse_selector(spec["podSelector"], cilium=False)
     policy_types = None

@@ -6,13 +6,16 @@ All or nothing: problems of every document of every source are collected first; 
 
 from __future__ import annotations
 
+import json
+import re
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from labs.manifests import Document, ManifestSet
-from labs.manifests.cilium import CILIUM_KINDS, parse_cilium_policy
-from labs.manifests.errors import ManifestError, Problem
+from labs.manifests.cilium import CILIUM_KINDS, cilium_kind_problem, parse_cilium_policy
+from labs.manifests.errors import ManifestError, Problem, shown
 from labs.manifests.fields import DocContext, Field
 from labs.manifests.knp import parse_network_policy
 from labs.manifests.objects import SourceRef
@@ -25,10 +28,39 @@ __all__ = ["load_sources", "load_text", "is_yaml_text", "read_source"]
 CILIUM_API_VERSION = "cilium.io/v2"
 
 
+MAX_FILE_BYTES = 8 * 1024 * 1024
+"""Largest file read. The API server takes at most 3 MiB per request (one object), so a bigger file
+only makes sense with several objects; anything past this is refused before it is parsed."""
+MAX_REQUEST_BYTES = 3 * 1024 * 1024
+"""k8s.io/apiserver `ServerRunOptions.MaxRequestBodyBytes` default: larger bodies get 413."""
+MAX_ETCD_BYTES = 1572864
+"""etcd's default `--max-request-bytes` (1.5 MiB): a custom resource (stored as JSON) above it fails
+with "etcdserver: request is too large"."""
+MAX_DATA_BYTES = 1024 * 1024
+"""`core.MaxSecretSize`: ValidateConfigMap and ValidateSecret refuse data totalling more."""
+
+_YAML_START = re.compile(r"\s*(?:(?:apiVersion|kind)\s*:|---(?:\s|$))")
+
+
 def is_yaml_text(source: str) -> bool:
-    """The contract of `labs.manifests.load_sources`: newline or a YAML-looking start means text."""
-    stripped = source.lstrip()
-    return "\n" in source or stripped.startswith(("apiVersion", "kind", "---"))
+    """The contract of `labs.manifests.load_sources`: a newline, or a YAML start such as `kind:`, means text.
+
+    A file name that merely begins with `kind`, `apiVersion` or `---` (`kind-policy.yaml`) is a path.
+    """
+    return "\n" in source or bool(_YAML_START.match(source))
+
+
+def _read_bounded(path: Path) -> bytes:
+    """At most MAX_FILE_BYTES + 1 bytes; FIFOs and sockets are refused (reading them could block)."""
+    mode = path.stat().st_mode
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        raise _Unreadable(f"{str(path)!r} is a pipe or socket, not a file; save the YAML to a file first.")
+    with path.open("rb") as handle:
+        return handle.read(MAX_FILE_BYTES + 1)
+
+
+class _Unreadable(Exception):
+    """A path that is not a readable file, with the sentence to show."""
 
 
 def read_source(source: str | Path) -> tuple[str, str]:
@@ -37,14 +69,25 @@ def read_source(source: str | Path) -> tuple[str, str]:
         return "<input>", source
     path = Path(source)
     try:
-        return str(path), path.read_text(encoding="utf-8")
+        data = _read_bounded(path)
+        if len(data) > MAX_FILE_BYTES:
+            raise _Unreadable(f"The file {str(path)!r} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; the API "
+                              f"server accepts at most {MAX_REQUEST_BYTES // (1024 * 1024)} MiB per object. Split it "
+                              "or check that it is the file you meant.")
+        return str(path), data.decode("utf-8")
+    except _Unreadable as exc:
+        message = str(exc)
     except FileNotFoundError:
         message = (f"The file {str(path)!r} does not exist; check the path "
                    f"(relative paths start at {str(Path.cwd())!r}).")
     except IsADirectoryError:
         message = f"{str(path)!r} is a directory; name the YAML files in it (for example {str(path / '*.yaml')!r})."
-    except UnicodeDecodeError:
-        message = f"The file {str(path)!r} is not UTF-8 text; save it as UTF-8 YAML."
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        message = (f"The file {str(path)!r} is not UTF-8 text (byte {exc.start}, line {line}, cannot be decoded); "
+                   "save it as UTF-8 YAML.")
+    except ValueError:
+        message = f"{shown(str(path))} is not a usable file name (it contains a NUL character)."
     except OSError as exc:
         message = f"The file {str(path)!r} cannot be read: {exc.strerror or exc}."
     raise ManifestError([Problem(message=message, file=str(path))])
@@ -81,17 +124,24 @@ class _Builder:
 
     def add_document(self, name: str, data: Any, prefix: tuple, raw: RawDocument) -> None:
         lines = LineMap({path[len(prefix):]: line for path, line in raw.lines.lines.items()
-                         if path[:len(prefix)] == prefix}, start=raw.lines.line(prefix))
+                         if path[:len(prefix)] == prefix}, start=raw.lines.line(prefix),
+                        plain={path[len(prefix):]: text for path, text in raw.lines.plain.items()
+                               if path[:len(prefix)] == prefix})
         ctx = DocContext(file=name, document=raw.index, lines=lines)
+        ctx.custom_resource = isinstance(data, dict) and isinstance(data.get("apiVersion"), str) \
+            and data["apiVersion"].startswith("cilium.io/")
         for path, key in raw.duplicate_keys:
             if path[:len(prefix)] == prefix:
                 ctx.problem(path[len(prefix):], f"The key {key!r} appears twice in this mapping; the API server "
                                                 "rejects duplicate keys. Keep one.")
         node = Field(ctx, data)
         if not isinstance(data, dict):
-            node.problem(f"A manifest document must be a mapping with apiVersion and kind, found {data!r}.")
-        else:
-            self._dispatch(node, data, ctx)
+            node.problem(f"A manifest document must be a mapping with apiVersion and kind, found {shown(data)}.")
+        elif not _size_problem(node, data, ctx):
+            try:
+                self._dispatch(node, data, ctx)
+            except RecursionError:
+                node.problem("This document nests too deeply to be checked; flatten it.")
         self.problems.extend(ctx.problems)
 
     def _dispatch(self, node: Field, data: dict[str, Any], ctx: DocContext) -> None:
@@ -122,6 +172,10 @@ class _Builder:
                 self.result.documents.append(Document(data, policy.source))
             return
         if api_version.startswith("cilium.io/"):
+            problem = cilium_kind_problem(kind, api_version)
+            if problem:
+                node.child("kind" if problem.startswith("Unknown") else "apiVersion", kind).problem(problem)
+                return
             self._pass_through(ctx, data, kind, meta)
             return
         if not has_schema(kind, api_version):
@@ -207,6 +261,40 @@ class _Builder:
                                               "Rename one or remove the duplicate.")
         else:
             self.seen[key] = source
+
+
+def _size_problem(node: Field, data: dict[str, Any], ctx: DocContext) -> bool:
+    """Objects the API server or etcd refuse for their size; True when one was reported."""
+    size = len(json.dumps(data, ensure_ascii=False, default=str).encode())
+    if size > MAX_REQUEST_BYTES:
+        node.problem(f"This object is {size / 1048576:.1f} MiB as JSON; the API server refuses requests over 3 MiB "
+                     "(413 Request Entity Too Large).")
+        return True
+    if ctx.custom_resource and size > MAX_ETCD_BYTES:
+        node.problem(f"This object is {size / 1048576:.2f} MiB as JSON; etcd refuses objects over 1.5 MiB "
+                     "(\"etcdserver: request is too large\").")
+        return True
+    kind = data.get("kind")
+    if kind not in ("ConfigMap", "Secret") or data.get("apiVersion") != "v1":
+        return False
+    total = 0
+    for key in ("data", "binaryData", "stringData"):
+        values = data.get(key)
+        if isinstance(values, dict):
+            total += sum(_data_bytes(key, kind, v) for v in values.values() if isinstance(v, str))
+    if total > MAX_DATA_BYTES:
+        node.child("data", data.get("data")).problem(
+            f"The {kind}'s data holds {total} bytes; Kubernetes allows at most {MAX_DATA_BYTES} (1 MiB) in one "
+            f"{kind} (core.MaxSecretSize). Split it or mount the content another way.")
+        return True
+    return False
+
+
+def _data_bytes(key: str, kind: str, value: str) -> int:
+    """Bytes a data value counts for: base64 fields count decoded (binaryData, a Secret's data)."""
+    if key == "binaryData" or (kind == "Secret" and key == "data"):
+        return len(value.rstrip("=")) * 3 // 4
+    return len(value.encode())
 
 
 def _version() -> str:

@@ -91,6 +91,11 @@ def _parse_requirement(item: Field, cilium: bool) -> Requirement | None:
             value = entry.string()
             if value is not None:
                 values.append(value)
+                # Kubernetes checks each value against the label-value syntax (apimachinery
+                # ValidateLabelSelectorRequirement, IsValidLabelValue); Cilium's CRD does not.
+                problem = None if cilium else label_value(value)
+                if problem:
+                    entry.problem(problem)
     if operator in ("In", "NotIn") and not values:
         (fields.get("values") or item).problem(f"The operator {operator!r} needs a non-empty 'values' list.")
         return None

@@ -9,9 +9,11 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from labs.manifests.errors import shown
+
 __all__ = [
     "dns1123_label", "dns1123_subdomain", "label_key", "label_value", "parse_cidr", "cidr_or_ip",
-    "iana_service_name", "port_string", "go_regex", "ICMP_TYPE_NAMES",
+    "iana_service_name", "port_string", "go_regex", "compile_re2", "re2_fullmatch", "ICMP_TYPE_NAMES",
 ]
 
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -24,7 +26,7 @@ def dns1123_label(value: str) -> str | None:
     """Names of Namespaces and Services: lower case letters, digits and '-', at most 63."""
     if len(value) > 63:
         return f"{value!r} is {len(value)} characters long; at most 63 are allowed."
-    if not _LABEL.match(value):
+    if not _LABEL.fullmatch(value):
         return (f"{value!r} is not a valid name: use lower case letters, digits and '-', "
                 "starting and ending with a letter or digit (for example 'my-app').")
     return None
@@ -34,7 +36,7 @@ def dns1123_subdomain(value: str) -> str | None:
     """Names of most objects: like a label but dots allowed, at most 253."""
     if len(value) > 253:
         return f"{value!r} is {len(value)} characters long; at most 253 are allowed."
-    if not _SUBDOMAIN.match(value):
+    if not _SUBDOMAIN.fullmatch(value):
         return (f"{value!r} is not a valid name: use lower case letters, digits, '-' and '.', "
                 "starting and ending with a letter or digit (for example 'web-1').")
     return None
@@ -45,14 +47,14 @@ def label_key(key: str) -> str | None:
     prefix, _, name = key.rpartition("/")
     if "/" in key and (not prefix or dns1123_subdomain(prefix)):
         return f"The label key {key!r} has an invalid prefix {prefix!r}; it must be a DNS name such as 'example.com'."
-    if not name or len(name) > 63 or not _QUALIFIED_NAME.match(name):
+    if not name or len(name) > 63 or not _QUALIFIED_NAME.fullmatch(name):
         return (f"The label key {key!r} is not valid: the name part must be 1-63 letters, digits, '-', '_' "
                 "or '.', starting and ending with a letter or digit.")
     return None
 
 
 def label_value(value: str) -> str | None:
-    if len(value) > 63 or not _LABEL_VALUE.match(value):
+    if len(value) > 63 or not _LABEL_VALUE.fullmatch(value):
         return (f"The label value {value!r} is not valid: at most 63 letters, digits, '-', '_' or '.', "
                 "starting and ending with a letter or digit (or empty).")
     return None
@@ -85,7 +87,7 @@ _IANA = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 def iana_service_name(value: str) -> bool:
     """IANA service name (RFC 6335): 1-15 of [a-z0-9-], a letter, no leading/trailing/double '-'."""
     value = value.lower()
-    return (0 < len(value) <= 15 and bool(_IANA.match(value)) and "--" not in value
+    return (0 < len(value) <= 15 and bool(_IANA.fullmatch(value)) and "--" not in value
             and any(c.isalpha() for c in value))
 
 
@@ -115,18 +117,33 @@ ICMP_TYPE_NAMES: tuple[str, ...] = (
 )
 """The names the CRD's pattern for `icmps[].fields[].type` accepts (spelled as the CRD spells them)."""
 
-_POSIX_CLASSES = {
-    "alnum": "a-zA-Z0-9", "alpha": "a-zA-Z", "ascii": "\\x00-\\x7f", "blank": " \\t", "cntrl": "\\x00-\\x1f\\x7f",
-    "digit": "0-9", "graph": "!-~", "lower": "a-z", "print": " -~", "punct": "!-/:-@\\[-`{-~",
-    "space": "\\s", "upper": "A-Z", "word": "\\w", "xdigit": "0-9A-Fa-f",
-}
-_RE2_ONLY = [
-    (re.compile(r"\[:\^?([a-z]+):\]"), lambda m: _POSIX_CLASSES.get(m.group(1), "a")),
-    (re.compile(r"\\p\{[^}]*\}|\\P\{[^}]*\}|\\[pP][A-Za-z]"), lambda m: "."),
-    (re.compile(r"\\z"), lambda m: r"\Z"),
-    (re.compile(r"\\C"), lambda m: "."),
-    (re.compile(r"\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>"), lambda m: f"(?P<{m.group(1)}>"),
-]
+def _re2_options():
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print every syntax error on stderr
+    return options
+
+
+def compile_re2(pattern: str):
+    """`pattern` compiled with RE2 (the engine Envoy matches HTTP rules with): linear-time matching.
+
+    Raises ValueError with RE2's own reason when the pattern is not RE2 syntax. Go's regexp (which
+    Cilium validates with) has RE2's syntax except `\\C` (any byte), refused here as Go refuses it.
+    """
+    import re2
+
+    if "\\C" in pattern.replace("\\\\", ""):
+        raise ValueError("\\C (any byte) is not supported by Go's regexp, which Cilium checks patterns with")
+    try:
+        return re2.compile(pattern, _re2_options())
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        raise ValueError(reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)) from None
+    except UnicodeError:
+        raise ValueError("it holds characters that are not valid Unicode text") from None
+
+
 _NOT_RE2 = [
     (re.compile(r"\(\?<?[=!]"), "lookahead and lookbehind assertions"),
     (re.compile(r"(?<!\\)\\[1-9]"), "back references such as \\1"),
@@ -134,25 +151,29 @@ _NOT_RE2 = [
     (re.compile(r"[*+?}]\+"), "possessive quantifiers such as a*+"),
     (re.compile(r"\(\?>"), "atomic groups"),
 ]
+"""Perl features RE2 leaves out, named in the message next to RE2's own reason."""
+
+
+def re2_fullmatch(compiled, text: str) -> bool:
+    """Whether RE2 matches all of `text`; text that is not valid Unicode (undecodable bytes from a
+    command line) is matched with those bytes shown as U+FFFD, instead of failing."""
+    try:
+        return compiled.fullmatch(text) is not None
+    except UnicodeEncodeError:
+        return compiled.fullmatch(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")) is not None
 
 
 def go_regex(pattern: str) -> str | None:
-    """Check a regex the way Cilium does (Go's RE2 syntax): None when it compiles.
+    """Check a regex the way Cilium and Envoy do (RE2 syntax): None when it compiles.
 
-    Python's `re` is close to RE2; the differences handled here: RE2 has no lookaround, back
-    references, possessive quantifiers or atomic groups (rejected here although Python accepts them),
-    and RE2 has POSIX classes `[[:alpha:]]`, Unicode classes `\\pL`, `\\z` and `\\C`, which are
-    rewritten to Python equivalents before compiling.
+    RE2 has no lookaround, back references, possessive quantifiers or atomic groups, has POSIX
+    classes (`[[:alpha:]]`), Unicode classes (`\\pL`), `\\z`, and refuses repeat counts above 1000.
     """
-    for finder, what in _NOT_RE2:
-        if finder.search(pattern):
-            return (f"The regular expression {pattern!r} uses {what}, which Go's RE2 syntax (used by Cilium "
-                    "and Envoy) does not support.")
-    translated = pattern
-    for finder, replace in _RE2_ONLY:
-        translated = finder.sub(replace, translated)
     try:
-        re.compile(translated)
-    except re.error as exc:
-        return f"The regular expression {pattern!r} does not compile: {exc}."
+        compile_re2(pattern)
+    except ValueError as exc:
+        what = next((f" It uses {name}, which RE2 does not have." for finder, name in _NOT_RE2
+                     if finder.search(pattern)), "")
+        return (f"The regular expression {shown(pattern)} is not valid RE2 syntax (used by Cilium and Envoy): "
+                f"{exc}.{what}")
     return None

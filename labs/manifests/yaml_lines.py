@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from labs.manifests import go_yaml
+
 __all__ = [
     "FieldPath", "LineMap", "RawDocument", "YamlSyntaxError", "parse_documents", "parse_documents_lenient",
     "format_path",
@@ -39,6 +41,8 @@ class LineMap:
 
     lines: dict[FieldPath, int] = field(default_factory=dict)
     start: int = 1
+    plain: dict[FieldPath, str] = field(default_factory=dict)
+    """Unquoted values that YAML 1.1 read as something other than a string, as written (`y`, `08`)."""
 
     def line(self, path: FieldPath) -> int:
         path = tuple(path)
@@ -69,47 +73,235 @@ class YamlSyntaxError(ValueError):
         self.document = document
 
 
+MAX_DEPTH = 200
+"""Deepest nesting read (mappings and lists, aliases included). Kubernetes manifests stay far below it
+(Cilium's policy CRD, the deepest document the course meets, is 27 levels); deeper input is refused
+with its line instead of exhausting Python's stack."""
+
+_PLAIN = "tag:labs,2026:plain"
+"""Tag given to plain (unquoted, untagged) scalars; `_build` resolves them as go-yaml v2 does."""
+_MERGE = "tag:yaml.org,2002:merge"
+_CORE = "tag:yaml.org,2002:"
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader with no extra behaviour; a subclass so we never touch the global resolver."""
+    """SafeLoader whose scalars are resolved by `go_yaml.resolve_plain`, with a nesting limit.
+
+    A subclass, so the global resolver is never touched. Anchors may be redefined (go-yaml takes
+    the latest definition; PyYAML refuses it).
+    """
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+
+    def resolve(self, kind, value, implicit):  # type: ignore[override]
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                return _MERGE if value == "<<" else _PLAIN
+            return "tag:yaml.org,2002:str"
+        return super().resolve(kind, value, implicit)
+
+    def fetch_flow_collection_start(self, TokenClass):
+        # PyYAML's scanner looks ahead over every open `[`/`{` (quadratic time): stop at the limit.
+        if self.flow_level >= MAX_DEPTH:
+            raise yaml.scanner.ScannerError(None, None, f"found nesting deeper than {MAX_DEPTH} levels, which the "
+                                            "course refuses", self.get_mark())
+        super().fetch_flow_collection_start(TokenClass)
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.get_event()
+            if event.anchor not in self.anchors:
+                raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}",
+                                                  event.start_mark)
+            return self.anchors[event.anchor]
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"found nesting deeper than {MAX_DEPTH} levels, which the course refuses",
+                    self.peek_event().start_mark)
+            event = self.peek_event()
+            anchor = getattr(event, "anchor", None)
+            if anchor is not None:
+                self.anchors.pop(anchor, None)  # a redefinition replaces the earlier anchor
+            if self.check_event(yaml.ScalarEvent):
+                return self.compose_scalar_node(anchor)
+            if self.check_event(yaml.SequenceStartEvent):
+                return self.compose_sequence_node(anchor)
+            return self.compose_mapping_node(anchor)
+        finally:
+            self._depth -= 1
 
 
-def _build(loader: _Loader, node: yaml.Node, path: FieldPath, doc: RawDocument) -> Any:
-    doc.lines.lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)  # resolves `<<` merge keys the way SafeLoader does
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            try:
-                hash(key)
-            except TypeError:
-                key = str(key)
-            child = (*path, key if isinstance(key, str) else str(key))
-            if key in result:
-                doc.duplicate_keys.append((child, str(key)))
-            doc.lines.lines[child] = key_node.start_mark.line + 1
-            result[key] = _build(loader, value_node, child, doc)
+_SEPARATOR = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
+_NOT_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+"""What YAML forbids in a stream (YAML 1.1 section 5.1; go-yaml: "control characters are not allowed")."""
+
+
+def _char_name(char: str) -> str:
+    return {"\x00": "NUL (\\0)"}.get(char, f"U+{ord(char):04X}")
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """Input that is YAML but that the API server's decoder refuses (aliasing, keys, values)."""
+
+
+class _Builder:
+    """Builds plain data from one document's node tree, as sigs.k8s.io/yaml (go-yaml v2) decodes it.
+
+    Aliases are counted like go-yaml's decoder does (decode.go, `allowedAliasRatio`): once more than
+    1000 nodes were built and more than 100 of them through aliases, a share of aliased nodes above
+    99% (falling to 10% for very large documents) is "excessive aliasing", so a billion-laughs
+    document is refused after a few thousand steps instead of being expanded.
+    """
+
+    def __init__(self, doc: RawDocument):
+        self.doc = doc
+        self.decodes = 0
+        self.aliased = 0
+        self.alias_depth = 0
+        self.seen: set[int] = set()
+        self.active: set[int] = set()
+        self.depth = 0
+
+    def _count(self, node: yaml.Node) -> None:
+        self.decodes += 1
+        if self.alias_depth:
+            self.aliased += 1
+        if self.aliased > 100 and self.decodes > 1000 and self.aliased / self.decodes > go_yaml.allowed_alias_ratio(
+                self.decodes):
+            raise _Refused(None, None, "the document contains excessive aliasing (anchors and *aliases expanding "
+                                       f"to more than {self.decodes} nodes), which the API server's YAML "
+                                       "decoder refuses", node.start_mark)
+
+    def build(self, node: yaml.Node, path: FieldPath) -> Any:
+        """The value of `node`; a node met before is an alias, expanded again as go-yaml does."""
+        if id(node) in self.active:
+            raise _Refused(None, None, "an anchor's value contains an alias to itself", node.start_mark)
+        alias = id(node) in self.seen
+        if alias:
+            self._count(node)  # the alias node itself
+            self.alias_depth += 1
+        self.seen.add(id(node))
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Refused(None, None, f"aliases nest deeper than {MAX_DEPTH} levels, which the course refuses",
+                           node.start_mark)
+        self.active.add(id(node))
+        try:
+            return self._value(node, path)
+        finally:
+            self.active.discard(id(node))
+            self.depth -= 1
+            if alias:
+                self.alias_depth -= 1
+
+    def _value(self, node: yaml.Node, path: FieldPath) -> Any:
+        self._count(node)
+        if not self.alias_depth:
+            self.doc.lines.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        value, text = self._scalar(node)
+        if text is not None and not self.alias_depth:
+            self.doc.lines.plain[path] = text
+        return value
+
+    def _scalar(self, node: yaml.ScalarNode) -> tuple[Any, str | None]:
+        """(value, source text when YAML 1.1 made it something other than a string)."""
+        tag = node.tag
+        if tag == _PLAIN:
+            value = go_yaml.resolve_plain(node.value)
+        elif tag.startswith(_CORE) and tag[len(_CORE):] in ("bool", "int", "float", "null", "timestamp"):
+            value = go_yaml.resolve_plain(node.value)
+            wanted = tag[len(_CORE):]
+            got = go_yaml.kind_of(value)
+            if wanted == "float" and got == "int":
+                value = float(value)
+            elif wanted != got and not (wanted == "timestamp" and got == "str"):
+                raise _Refused(None, None, f"cannot decode !!{got} `{node.value}` as a !!{wanted}", node.start_mark)
+        else:
+            return node.value, None  # quoted, !!str, or a tag of its own: the text as written
+        if isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                raise _Refused(None, None, f"the value {node.value} (infinity or not-a-number) cannot be written "
+                                           "as JSON, which the API server's YAML reader converts every document to",
+                               node.start_mark)
+            if value.is_integer() and abs(value) < 1e21:
+                value = int(value)  # JSON has one number type: 8.0 reaches the API server as 8
+        return value, (node.value if not isinstance(value, str) else None)
+
+    def _key(self, node: yaml.Node) -> str:
+        if not isinstance(node, yaml.ScalarNode):
+            raise _Refused(None, None, "a mapping key must be a plain value, not a mapping or a list",
+                           node.start_mark)
+        self._count(node)
+        value, _ = self._scalar(node)
+        key = go_yaml.json_key(value)
+        if key is None:
+            raise _Refused(None, None, f"the key {node.value!r} reads as null, which cannot be a JSON key; "
+                                       "quote it", node.start_mark)
+        return key
+
+    def _merged(self, node: yaml.Node, path: FieldPath) -> dict[str, Any]:
+        """The pairs a `<<` merge key brings in (a mapping, or a list of them, earlier ones winning)."""
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        result: dict[str, Any] = {}
+        for source in reversed(sources):
+            value = self.build(source, path) if isinstance(source, yaml.MappingNode) else None
+            if not isinstance(value, dict):
+                raise _Refused(None, None, "a merge key (<<) needs a mapping or a list of mappings",
+                               source.start_mark)
+            result.update(value)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(loader, item, (*path, i), doc) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+
+    def _mapping(self, node: yaml.MappingNode, path: FieldPath) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        own: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                self._count(key_node)
+                merged.update(self._merged(value_node, path))
+                continue
+            key = self._key(key_node)
+            child = (*path, key)
+            if key in own:
+                self.doc.duplicate_keys.append((child, key))
+            if not self.alias_depth:
+                self.doc.lines.lines[child] = key_node.start_mark.line + 1
+            own[key] = self.build(value_node, child)
+        if not merged:
+            return own
+        merged.update(own)  # keys written in the mapping override merged ones (no duplicate)
+        return merged
 
 
 def parse_documents(text: str) -> list[RawDocument]:
     """Every non-empty document of `text` with its index among all documents of the stream.
 
-    Raises YamlSyntaxError (with the line and document index) when the text is not YAML.
+    Raises YamlSyntaxError (with the line and document index) when the text is not YAML, or is YAML
+    the API server's decoder refuses (excessive aliasing, null keys) or the course refuses (nesting
+    deeper than MAX_DEPTH).
     """
-    loader = _Loader(text)
+    bad = _NOT_PRINTABLE.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        index = len(_SEPARATOR.findall(text, 0, bad.start()))
+        raise YamlSyntaxError(f"This is not valid YAML: the control character {_char_name(bad.group())} at line "
+                              f"{line} is not allowed in YAML text; remove it.", line, index)
     documents: list[RawDocument] = []
     index = 0
+    loader = _Loader(text)
     try:
         while loader.check_node():
             node = loader.get_node()
             if node is not None:
                 doc = RawDocument(data=None, index=index, lines=LineMap(start=node.start_mark.line + 1))
-                doc.data = _build(loader, node, (), doc)
-                loader.constructed_objects.clear()
+                doc.data = _Builder(doc).build(node, ())
                 if doc.data is not None:
                     documents.append(doc)
             index += 1
@@ -124,7 +316,12 @@ def parse_documents(text: str) -> list[RawDocument]:
             elif line is not None:  # the last written line, not the empty end of the file
                 written = [n for n, text in enumerate(text.splitlines()[:line], 1) if text.strip()]
                 line = written[-1] if written else line
+        if isinstance(exc, _Refused):
+            raise YamlSyntaxError(f"Refused: {what}.", line, index) from None
         raise YamlSyntaxError(f"This is not valid YAML: {what}.", line, index) from None
+    except RecursionError:
+        raise YamlSyntaxError(f"Refused: the text nests too deeply to read (the course reads at most {MAX_DEPTH} "
+                              "levels).", None, index) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(f"This is not valid YAML: {exc}.", None, index) from None
     finally:
@@ -132,7 +329,6 @@ def parse_documents(text: str) -> list[RawDocument]:
     return documents
 
 
-_SEPARATOR = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
 
 
 def parse_documents_lenient(text: str) -> tuple[list[RawDocument], list[YamlSyntaxError]]:

@@ -1,7 +1,8 @@
 """`python -m labs verify FILE... [--backend sim|live] [--json]`: run scenario files.
 
-Exit 0 when every probe matches its `expect`, 1 when any does not, 2 when an input is invalid
-(nothing is run then).
+Every file is reported on its own: the valid ones are run even when another file is invalid.
+Exit 0 when every probe matches its `expect`, 1 when any does not, 2 when any input is invalid
+(after running the valid ones).
 """
 
 from __future__ import annotations
@@ -27,18 +28,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     scenarios = []
-    problems = []
+    invalid = 0
     for file in args.files:
         try:
             scenarios.append(load_scenario(file))
         except ManifestError as exc:
-            problems.append(exc)
-    if problems:
-        for exc in problems:
-            print(str(exc), file=sys.stderr)
-        return 2
+            invalid += 1
+            print(f"{file}: invalid, not run.\n{exc}", file=sys.stderr)
     cluster = None
-    if args.backend == "live":
+    if args.backend == "live" and scenarios:
         from labs.cluster.select import get_cluster
 
         cluster = get_cluster("live")
@@ -47,17 +45,19 @@ def run(args: argparse.Namespace) -> int:
         try:
             results.append(run_scenario(sc, None if cluster is None else cluster, timeout=args.timeout))
         except ManifestError as exc:
-            print(str(exc), file=sys.stderr)
-            return 2
+            invalid += 1
+            print(f"{sc.file}: invalid, not run.\n{exc}", file=sys.stderr)
     passed = sum(r.passed for r in results)
     failed = sum(r.failed for r in results)
     if args.json:
-        print(json.dumps({"scenarios": [r.to_json() for r in results], "passed": passed, "failed": failed}, indent=1))
+        print(json.dumps({"scenarios": [r.to_json() for r in results], "passed": passed, "failed": failed,
+                          "invalid": invalid}, indent=1))
     else:
         for r in results:
             print(r.report())
-        print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+        print(f"{passed} passed, {failed} failed" + (f", {invalid} invalid file{'s' if invalid != 1 else ''}"
+                                                    if invalid else ""))
+    return 2 if invalid else 1 if failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:

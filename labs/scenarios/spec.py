@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labs.manifests.errors import ManifestError, Problem
+from labs.manifests.errors import ManifestError, Problem, shown
 from labs.manifests.objects import ContainerPort, Namespace, Pod, Service, ServicePort, SourceRef, frozen_map
 from labs.manifests.yaml_lines import LineMap, YamlSyntaxError, format_path, parse_documents
 from labs.outcomes import Outcome, parse_outcome
@@ -69,7 +69,7 @@ class _Reader:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            self.problem(path, f"expected a mapping, found {type(value).__name__} {value!r}")
+            self.problem(path, f"expected a mapping, found {type(value).__name__} {shown(value)}")
             return {}
         if allowed is not None:
             for key in value:
@@ -81,7 +81,7 @@ class _Reader:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.problem(path, f"expected a list, found {type(value).__name__} {value!r}")
+            self.problem(path, f"expected a list, found {type(value).__name__} {shown(value)}")
             return []
         return value
 
@@ -91,12 +91,12 @@ class _Reader:
                 self.problem(path, "is required")
             return ""
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            self.problem(path, f"expected text, found {type(value).__name__} {value!r}")
+            self.problem(path, f"expected text, found {type(value).__name__} {shown(value)}")
             return ""
         return str(value)
 
     def labels(self, value: Any, path: tuple) -> dict[str, str]:
-        return {str(k): str(v) for k, v in self.mapping(value, path).items()}
+        return {str(k): self.string(v, (*path, k)) for k, v in self.mapping(value, path).items()}
 
 
 def parse_probe_spec(data: Any, reader: _Reader, path: tuple) -> Expectation | None:
@@ -161,11 +161,9 @@ def parse_probe_spec(data: Any, reader: _Reader, path: tuple) -> Expectation | N
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and check one scenario file; raise ManifestError listing every problem."""
-    file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ManifestError([Problem(f"cannot read the file: {exc.strerror or exc}", file)]) from None
+    from labs.manifests.load import read_source
+
+    file, text = read_source(Path(path))  # bounded read; unreadable, binary or huge files are a ManifestError
     try:
         docs = parse_documents(text)
     except YamlSyntaxError as exc:
@@ -229,6 +227,9 @@ def _read_cluster(r: _Reader, value: Any, sc: Scenario) -> None:
                 r.problem((*path, "ports", j, "containerPort"), "expected a port number")
                 continue
             ports.append(ContainerPort(p["containerPort"], p.get("name"), str(p.get("protocol", "TCP")).upper()))
+        if spec.get("node") is not None and not isinstance(spec["node"], str):
+            r.problem((*path, "node"), f"expected a node name, found {shown(spec['node'])}")
+            spec = {**spec, "node": None}
         ns = r.string(spec.get("namespace", "default"), (*path, "namespace"))
         if ns not in declared and ns not in ("default", "kube-system"):
             sc.namespaces.append(Namespace(ns, frozen_map({"kubernetes.io/metadata.name": ns})))

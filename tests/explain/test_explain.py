@@ -153,7 +153,11 @@ def test_cli_on_files_exit_codes(tmp_path, capsys, workloads_yaml):
     (["--from", "frontend/web", "--port", "80"], "give either --to TARGET or --dns NAME"),
     (["--from", "web", "--to", "backend/api", "--port", "80"], "is not a pod"),
     (["--from", "frontend/web", "--to", "backend/api"], "--port is needed"),
-], ids=["no-target", "bad-source", "no-port"])
+    (["--from", "frontend/web", "--to", "backend/api", "--port", "0"], "--port 0 is outside 1-65535"),
+    (["--from", "frontend/web", "--to", "backend/api", "--port", "65536"], "--port 65536 is outside 1-65535"),
+    (["--from", "frontend/web", "--to", "backend/api", "--port", "-1"], "is neither a number"),
+    (["--from", "frontend/web", "--to", "backend/api", "--port", "h t t p"], "is neither a number"),
+], ids=["no-target", "bad-source", "no-port", "port-0", "port-65536", "port-negative", "port-name"])
 def test_cli_invalid_input_exits_2(tmp_path, capsys, argv, message, workloads_yaml):
     files = tmp_path / "w.yaml"
     files.write_text(workloads_yaml)

@@ -71,11 +71,19 @@ def test_invalid_input_exits_2_naming_file_line_and_field(tmp_path, capsys, edit
     assert "bad.yaml:" in err
 
 
-def test_invalid_file_runs_nothing_even_beside_a_good_one(tmp_path, capsys):
+def test_an_invalid_file_is_reported_and_the_valid_ones_still_run(tmp_path, capsys):
+    """Issue 17: one invalid file no longer hides every other file's results; the exit is still 2."""
     good = write(tmp_path, "good.yaml", GOOD)
     bad = write(tmp_path, "bad.yaml", GOOD.replace("expect: dropped", "expect: nope"))
     assert main(["verify", good, bad, "--json"]) == 2
-    assert capsys.readouterr().out == ""
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert [s["file"] for s in report["scenarios"]] == [good]
+    assert report["invalid"] == 1 and report["failed"] == 0 and report["passed"] > 0
+    assert "bad.yaml: invalid, not run." in captured.err and "unknown outcome 'nope'" in captured.err
+    assert main(["verify", bad, good]) == 2
+    captured = capsys.readouterr()
+    assert "1 invalid file" in captured.out.splitlines()[-1] and "bad.yaml" in captured.err
 
 
 def test_policy_problem_points_at_the_scenario_line(tmp_path, capsys):
@@ -83,3 +91,29 @@ def test_policy_problem_points_at_the_scenario_line(tmp_path, capsys):
     assert main(["verify", write(tmp_path, "p.yaml", text)]) == 2
     err = capsys.readouterr().err
     assert "p.yaml:16" in err and "ICMP" in err
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (("{name: a, namespace: demo,", "{name: a, namespace: demo, node: [1, 2],"),
+     "cluster.pods[0].node: expected a node name"),
+    (("labels: {app: a}}", "labels: {app: [x]}}"), "cluster.pods[0].labels.app: expected text"),
+], ids=["node-list", "label-list"])
+def test_wrong_types_in_the_cluster_section_exit_2_without_traceback(tmp_path, capsys, edit, message):
+    """Issue 17: `node: [1, 2]` crashed the simulated cluster; it is now a located problem."""
+    path = write(tmp_path, "bad.yaml", GOOD.replace(*edit))
+    assert main(["verify", path]) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", [b"name: x\nnotes: \xe9\n", b"name: \x00\n"], ids=["latin1", "nul"])
+def test_unreadable_scenario_files_exit_2(tmp_path, capsys, content):
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(content)
+    assert main(["verify", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.yaml" in err and ("not UTF-8" in err or "control character" in err)
+
+
+def test_a_device_as_scenario_is_refused(capsys):
+    assert main(["verify", "/dev/zero"]) == 2
+    assert "larger than" in capsys.readouterr().err
