@@ -181,3 +181,21 @@ def test_proxy_settings_are_written_then_removed(sandbox: Sandbox) -> None:
     assert sandbox.run("common.sh").returncode == 0
     assert not apt.exists() and not unit.exists()
     assert "systemctl restart containerd" in sandbox.calls()
+
+
+CONTROL_PLANE_TOLERATION = {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists",
+                            "effect": "NoSchedule"}
+
+
+@pytest.mark.parametrize("nodes", ["1", "2", "4"])
+def test_hubble_relay_and_ui_tolerate_the_control_plane_taint(sandbox: Sandbox, nodes: str) -> None:
+    """Workers join after cilium.sh (one machine at a time): relay and UI must fit on the tainted control plane,
+    or `cilium status --wait` waits for pods that cannot be scheduled and provisioning dies."""
+    import yaml
+
+    assert sandbox.run("control-plane.sh", CILIUMLAB_NODE_COUNT=nodes).returncode == 0
+    result = sandbox.run("cilium.sh", CILIUMLAB_NODE_COUNT=nodes)
+    assert result.returncode == 0, result.stderr
+    values = yaml.safe_load((sandbox.root / "etc/ciliumlab/cilium-values.yaml").read_text())
+    for part in ("relay", "ui"):
+        assert CONTROL_PLANE_TOLERATION in values["hubble"][part].get("tolerations", []), part
