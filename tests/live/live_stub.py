@@ -3,13 +3,21 @@
 Discovery, /version, namespaces, pods, services, nodes, ConfigMaps, workloads, CRDs, Cilium kinds:
 GET (item and list, with simple label selectors), server-side apply PATCH (with dryRun=All and the
 field manager checked), DELETE. `reject` makes chosen objects fail validation like the real server.
+
+`pods/exec` is a real websocket endpoint (RFC 6455 upgrade, answer 101, Kubernetes' channel protocol
+v5.channel.k8s.io or v4.channel.k8s.io as the client offers): `exec_answer(namespace, pod, container,
+argv)` returns (stdout, stderr, exit code), sent as channel 1, 2 and 3 frames the way the kubelet's
+stream is relayed by the API server (an empty frame per channel first, the metav1.Status last).
 """
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -50,6 +58,18 @@ def _essence(obj: dict) -> dict:
     return out
 
 
+def ws_frame(payload: bytes, *, opcode: int = 0x2) -> bytes:
+    """One unmasked, final websocket frame (server to client), binary by default."""
+    size = len(payload)
+    if size < 126:
+        head = bytes([0x80 | opcode, size])
+    elif size < 1 << 16:
+        head = bytes([0x80 | opcode, 126]) + size.to_bytes(2, "big")
+    else:
+        head = bytes([0x80 | opcode, 127]) + size.to_bytes(8, "big")
+    return head + payload
+
+
 def matches(labels: dict, selector: str) -> bool:
     for term in filter(None, selector.split(",")):
         if "=" in term:
@@ -71,6 +91,13 @@ class KubeStub:
         """Status given to an object when it is applied, instead of a ready one."""
         self.auto_ready = True
         self.token = token
+        self.exec_answer = lambda namespace, pod, container, argv: ("", "", 0)
+        """(stdout, stderr, exit code) of a command run through pods/exec."""
+        self.exec_delay = 0.0
+        self.exec_protocols = ("v5.channel.k8s.io", "v4.channel.k8s.io")
+        """Subprotocols this server accepts, best first (a server older than 1.30 knows only v4)."""
+        self.execs: list[tuple[str, str, str | None, list[str], str]] = []
+        """(namespace, pod, container, argv, negotiated protocol) of every exec."""
         self._rv = 100
         self._lock = threading.Lock()
         for name in ("default", "kube-system"):
@@ -212,6 +239,71 @@ class KubeStub:
                                                            namespace, plural, name])), merged)
         return 200, copy.deepcopy(self.objects.get(key, merged))
 
+    # -- exec over a websocket -------------------------------------------------------------------
+
+    def _exec_status(self, code: int) -> bytes:
+        if code == 0:
+            status = {"metadata": {}, "status": "Success"}
+        else:
+            status = {"metadata": {}, "status": "Failure", "reason": "NonZeroExitCode",
+                      "message": f"command terminated with non-zero exit code: error executing command, exit "
+                                 f"status {code}",
+                      "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]}}
+        return json.dumps(status).encode()
+
+    def exec_upgrade(self, handler, path: str, headers: dict) -> None:
+        """Answer a websocket exec request: 101 and the channel frames, or an HTTP error before the upgrade."""
+        url = urlsplit(path)
+        query = parse_qs(url.query)
+        _, namespace, _, name = split_path(url.path.rsplit("/exec", 1)[0])
+        offered = [p.strip() for p in headers.get("sec-websocket-protocol", "").split(",") if p.strip()]
+        chosen = next((p for p in self.exec_protocols if p in offered), None)
+        self.requests.append(("GET", path, dict(headers)))
+        problem = None
+        if headers.get("authorization") != f"Bearer {self.token}":
+            problem = (401, self._status(401, "Unauthorized", "Unauthorized"))
+        elif ("/api/v1", namespace, "pods", name) not in self.objects:
+            problem = (404, self._status(404, "NotFound", f'pods "{name}" not found'))
+        elif chosen is None:
+            problem = (400, self._status(400, "BadRequest", f"no supported subprotocol in {offered!r}"))
+        if problem:
+            data = json.dumps(problem[1]).encode()
+            handler.send_response(problem[0])
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(data)
+            return
+        accept = base64.b64encode(hashlib.sha1(headers["sec-websocket-key"].encode()
+                                               + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest()).decode()
+        handler.send_response(101, "Switching Protocols")
+        handler.send_header("Upgrade", "websocket")
+        handler.send_header("Connection", "Upgrade")
+        handler.send_header("Sec-WebSocket-Accept", accept)
+        handler.send_header("Sec-WebSocket-Protocol", chosen)
+        handler.end_headers()
+        handler.close_connection = True
+        argv = query.get("command", [])
+        container = (query.get("container") or [None])[0]
+        with self._lock:
+            self.execs.append((str(namespace), str(name), container, argv, chosen))
+        out = handler.wfile
+        for channel in (1, 2, 3):
+            out.write(ws_frame(bytes([channel])))
+        out.flush()
+        if self.exec_delay:
+            time.sleep(self.exec_delay)
+        stdout, stderr, code = self.exec_answer(namespace, name, container, argv)
+        for channel, text in ((1, stdout), (2, stderr)):
+            data = text.encode()
+            for start in range(0, len(data), 4096):  # long output arrives in several frames
+                out.write(ws_frame(bytes([channel]) + data[start:start + 4096]))
+        if chosen.startswith("v5"):
+            out.write(ws_frame(bytes([255, 1])) + ws_frame(bytes([255, 2])))
+        out.write(ws_frame(bytes([3]) + self._exec_status(code)))
+        out.write(ws_frame((1000).to_bytes(2, "big"), opcode=0x8))
+        out.flush()
+
     def _handler(self):
         stub = self
 
@@ -228,7 +320,17 @@ class KubeStub:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_PATCH = do_DELETE = _serve
+            def do_GET(self) -> None:
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                if headers.get("upgrade", "").lower() == "websocket" and urlsplit(self.path).path.endswith("/exec"):
+                    try:
+                        stub.exec_upgrade(self, self.path, headers)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass  # the client gave up (its deadline passed): nothing to report
+                else:
+                    self._serve()
+
+            do_PATCH = do_DELETE = _serve
 
             def log_message(self, *args) -> None:
                 pass
