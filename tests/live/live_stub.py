@@ -13,6 +13,7 @@ stream is relayed by the API server (an empty frame per channel first, the metav
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import hashlib
 import json
@@ -323,10 +324,8 @@ class KubeStub:
             def do_GET(self) -> None:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 if headers.get("upgrade", "").lower() == "websocket" and urlsplit(self.path).path.endswith("/exec"):
-                    try:
+                    with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up
                         stub.exec_upgrade(self, self.path, headers)
-                    except (BrokenPipeError, ConnectionResetError):
-                        pass  # the client gave up (its deadline passed): nothing to report
                 else:
                     self._serve()
 
