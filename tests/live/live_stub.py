@@ -99,6 +99,11 @@ class KubeStub:
         """Subprotocols this server accepts, best first (a server older than 1.30 knows only v4)."""
         self.execs: list[tuple[str, str, str | None, list[str], str]] = []
         """(namespace, pod, container, argv, negotiated protocol) of every exec."""
+        self.authorizer = None
+        """A `labs.workshop.rbac_eval.RbacAuthorizer` deciding every resource request as `self.user`, or None."""
+        self.user = "kubernetes-admin"
+        self.denied: list[str] = []
+        """The API server's message for every request the authorizer refused."""
         self._rv = 100
         self._lock = threading.Lock()
         for name in ("default", "kube-system"):
@@ -183,6 +188,9 @@ class KubeStub:
             return 200, {"kind": "APIResourceList", "groupVersion": path.split("/", 2)[-1],
                          "resources": [{"name": n, "kind": k, "namespaced": ns} for n, k, ns in DISCOVERY[path]]}
         prefix, namespace, plural, name = split_path(path)
+        refused = self._forbidden(method, prefix, namespace, plural, name, query)
+        if refused:
+            return 403, refused
         with self._lock:
             if method == "GET" and name is None:
                 items = [copy.deepcopy(o) for k, o in sorted(self.objects.items(), key=lambda kv: str(kv[0]))
@@ -205,6 +213,36 @@ class KubeStub:
             if method == "PATCH":
                 return self._apply(key, query, headers, body)
         return 405, self._status(405, "MethodNotAllowed", f"{method} is not supported by the stub")
+
+    def _forbidden(self, method: str, prefix: str, namespace: str | None, plural: str, name: str | None,
+                   query: dict, subresource: str | None = None) -> dict | None:
+        """The API server's 403 Status when the authorizer refuses the request (RBAC's wording), else None."""
+        if self.authorizer is None:
+            return None
+        from labs.workshop.rbac_eval import AccessRequest
+
+        group = "" if prefix.startswith("/api/") else prefix.split("/")[2]
+        if method == "GET":
+            verbs = ["watch" if query.get("watch") else "list"] if name is None else ["get"]
+        elif method == "PATCH":
+            exists = (prefix, namespace, plural, name) in self.objects
+            verbs = ["patch"] if exists else ["patch", "create"]  # an apply that creates needs both
+        elif method == "POST":
+            verbs = ["create"]
+        else:
+            verbs = [method.lower()]
+        for verb in verbs:
+            request = AccessRequest(self.user, verb, plural, group, namespace, name, subresource)
+            if self.authorizer.decide(request).allowed:
+                continue
+            resource = f"{plural}/{subresource}" if subresource else plural
+            subject = f'{resource} "{name}"' if name else resource
+            scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
+            message = (f'{subject} is forbidden: User "{self.user}" cannot {verb} resource "{resource}" in API group '
+                       f'"{group}" {scope}')
+            self.denied.append(message)
+            return self._status(403, "Forbidden", message)
+        return None
 
     @staticmethod
     def _status(code: int, reason: str, message: str) -> dict:
@@ -263,6 +301,8 @@ class KubeStub:
         problem = None
         if headers.get("authorization") != f"Bearer {self.token}":
             problem = (401, self._status(401, "Unauthorized", "Unauthorized"))
+        elif forbidden := self._forbidden("POST", "/api/v1", namespace, "pods", name, {}, subresource="exec"):
+            problem = (403, forbidden)
         elif ("/api/v1", namespace, "pods", name) not in self.objects:
             problem = (404, self._status(404, "NotFound", f'pods "{name}" not found'))
         elif chosen is None:
