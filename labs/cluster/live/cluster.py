@@ -7,6 +7,7 @@ flows are correlated with probes after each batch.
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
@@ -15,7 +16,7 @@ from typing import Any, Iterable, Sequence
 import yaml
 
 from labs.cluster.base import DEFAULT_PROBE_TIMEOUT, ApplyResult, ClusterError, ClusterInfo
-from labs.cluster.live.api import KubeApi, resource_path
+from labs.cluster.live.api import ApiError, KubeApi, resource_path
 from labs.cluster.live.apply import LAB_LABEL, ResourceMapper, apply_documents, delete_documents, namespace_object
 from labs.cluster.live.connect import DEFAULT_CONNECT_TIMEOUT, Connection, connect
 from labs.cluster.live.convert import namespace_from_api, pod_from_api, service_from_api
@@ -88,11 +89,29 @@ class LiveCluster:
     # Facts --------------------------------------------------------------------------------------
 
     def info(self, *, agent: bool = True) -> ClusterInfo:
-        """Facts from the API (cilium-config, nodes, relay) and, with `agent`, from `cilium-dbg status`."""
-        config = cilium_config(self.api)
+        """Facts from the API (cilium-config, nodes, relay) and, with `agent`, from `cilium-dbg status`.
+
+        A fact the kubeconfig's user may not read (a workshop trainee's role) is "unknown", named in
+        `extra["unknown"]`; it never fails the call."""
         extra: dict[str, Any] = {"kubeconfig": self.connection.choice.path_text,
                                  "context": self.connection.choice.context, "server": self.api.server,
                                  "kubernetes_version": self.connection.kubernetes_version}
+        unknown: list[str] = []
+
+        def fact(read: Any, default: Any, what: str) -> Any:
+            try:
+                return read(self.api)
+            except ApiError as exc:
+                if exc.status != 403:
+                    raise
+                unknown.append(f"{what}: not readable with this kubeconfig ({exc.detail or 'HTTP 403'})")
+                return default
+
+        config = fact(cilium_config, None, "cilium-config")
+        hubble = fact(relay_status, "unknown (hubble-relay is not readable with this kubeconfig)", "hubble-relay")
+        node_list = fact(nodes, (), "nodes")
+        if unknown:
+            extra["unknown"] = unknown
         status: dict[str, str] = {}
         if agent:
             try:
@@ -109,18 +128,51 @@ class LiveCluster:
             policy_enforcement=config.policy_enforcement if config else "default",
             kube_proxy_replacement=kpr,
             l7_proxy=config.l7_proxy if config else True,
-            hubble=relay_status(self.api), nodes=nodes(self.api), extra=extra)
+            hubble=hubble, nodes=node_list, extra=extra)
 
     def namespaces(self) -> list[Namespace]:
         return [namespace_from_api(o) for o in self.api.items("/api/v1/namespaces")]
 
     def pods(self, namespace: str | None = None) -> list[Pod]:
-        path = resource_path("v1", "pods", namespace=namespace)
-        return [pod_from_api(o) for o in self.api.items(path)]
+        return [pod_from_api(o) for o in self._listing("v1", "pods", namespace)]
 
     def services(self, namespace: str | None = None) -> list[Service]:
-        path = resource_path("v1", "services", namespace=namespace)
-        return [service_from_api(o) for o in self.api.items(path)]
+        return [service_from_api(o) for o in self._listing("v1", "services", namespace)]
+
+    def _listing(self, api_version: str, plural: str, namespace: str | None) -> list[dict[str, Any]]:
+        """One namespace, or every namespace the user may read: cluster-wide when allowed, else namespace by
+        namespace over `readable_namespaces()` (a workshop trainee reads only their own and kube-system)."""
+        if namespace is not None:
+            return self.api.items(resource_path(api_version, plural, namespace=namespace))
+        try:
+            return self.api.items(resource_path(api_version, plural))
+        except ApiError as exc:
+            if exc.status != 403:
+                raise
+        found: list[dict[str, Any]] = []
+        for name in self.readable_namespaces():
+            try:
+                found += self.api.items(resource_path(api_version, plural, namespace=name))
+            except ApiError as exc:
+                if exc.status != 403:
+                    raise
+        return found
+
+    def readable_namespaces(self) -> list[str]:
+        """Where a user without cluster-wide reads looks: in workshop mode the trainee's namespaces (by their
+        label), else every namespace; kube-system always (trainees read kube-dns and the agents there)."""
+        from labs.workshop.names import TRAINEE_ENV
+        from labs.workshop.scope import TRAINEE_LABEL
+
+        trainee = os.environ.get(TRAINEE_ENV, "").strip()
+        selector = f"{TRAINEE_LABEL}={trainee}" if trainee else None
+        try:
+            names = {o["metadata"]["name"] for o in self.api.items("/api/v1/namespaces", label_selector=selector)}
+        except ApiError as exc:
+            if exc.status != 403:
+                raise
+            names = set()
+        return sorted(names | {"kube-system"})
 
     def identity(self, pod: str) -> int | None:
         namespace, _, name = pod.partition("/")
@@ -134,8 +186,13 @@ class LiveCluster:
 
         found: list[Any] = []
         for api_version, plural, kind, _namespaced in POLICY_RESOURCES:
-            listing = self.api.get_or_none(resource_path(api_version, plural))
-            for obj in (listing or {}).get("items") or []:
+            try:
+                items = self._listing(api_version, plural, None)
+            except ApiError as exc:
+                if exc.status not in (403, 404):  # 404: the kind is not served (Cilium CRDs missing)
+                    raise
+                items = []
+            for obj in items:
                 clean = _clean(obj, api_version, kind)
                 meta = clean["metadata"]
                 name = f"<cluster> {kind} " + (f"{meta.get('namespace')}/" if meta.get("namespace") else "") + \

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from labs.cluster.base import ClusterError
 from labs.cluster.live.api import KubeApi
 from labs.cluster.live.classify import Classified, classify_dns, classify_http, classify_ping
 from labs.cluster.live.commands import dns_command, http_command, ping_command
@@ -194,6 +195,8 @@ class ProbeRunner:
             res = self.resolve(probe, timeout)
         except ProbeSetupError as exc:
             return Classified(Outcome.ERROR, str(exc)), None
+        except ClusterError as exc:  # e.g. 403 for a workshop trainee: this cell fails, not the matrix
+            return Classified(Outcome.ERROR, f"the destination could not be looked up: {exc}"), None
         result = self.execer.run(res.namespace, res.pod, res.argv, container=res.container,
                                  timeout=timeout + EXEC_GRACE)
         if res.kind == "dns":
