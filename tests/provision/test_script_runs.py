@@ -169,6 +169,19 @@ def test_worker_joins_with_node_ip_and_token(sandbox: Sandbox) -> None:
     assert f"kubeadm join --config {sandbox.root}/etc/ciliumlab/kubeadm-join.yaml" in sandbox.calls()
 
 
+def test_worker_join_config_has_only_v1beta4_fields(sandbox: Sandbox) -> None:
+    """kubeadm v1beta4 has no discovery.timeout (strict decoding refuses it): the wait is timeouts.discovery."""
+    import yaml
+
+    assert sandbox.run("worker.sh", CILIUMLAB_NODE_NAME="ciliumlab-worker-1").returncode == 0
+    config = yaml.safe_load((sandbox.root / "etc/ciliumlab/kubeadm-join.yaml").read_text())
+    assert (config["apiVersion"], config["kind"]) == ("kubeadm.k8s.io/v1beta4", "JoinConfiguration")
+    assert set(config["discovery"]) == {"bootstrapToken"}
+    assert config["timeouts"] == {"discovery": "10m0s"}
+    assert set(config) <= {"apiVersion", "kind", "dryRun", "nodeRegistration", "caCertPath", "discovery",
+                           "controlPlane", "skipPhases", "patches", "timeouts"}
+
+
 def test_proxy_settings_are_written_then_removed(sandbox: Sandbox) -> None:
     proxy = {"CILIUMLAB_HTTP_PROXY": "http://proxy.example.com:3128", "CILIUMLAB_NO_PROXY": "localhost,.svc"}
     assert sandbox.run("common.sh", **proxy).returncode == 0
