@@ -212,3 +212,29 @@ def test_hubble_relay_and_ui_tolerate_the_control_plane_taint(sandbox: Sandbox, 
     values = yaml.safe_load((sandbox.root / "etc/ciliumlab/cilium-values.yaml").read_text())
     for part in ("relay", "ui"):
         assert CONTROL_PLANE_TOLERATION in values["hubble"][part].get("tolerations", []), part
+
+
+def _release_key(sandbox: Sandbox) -> Path:
+    return sandbox.cache / "downloads" / (
+        f"kubernetes-v{'.'.join(sandbox.lock_value('KUBERNETES_VERSION').split('.')[:2])}-Release.key")
+
+
+def test_an_expired_cached_apt_key_is_fetched_again(sandbox: Sandbox) -> None:
+    """A pinned copy of the pkgs.k8s.io key expires (one did on 2026-12-29): the cache must not keep it forever."""
+    cached = _release_key(sandbox)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_text("-----BEGIN PGP PUBLIC KEY BLOCK----- KEY EXPIRES=1000\n")
+    result = sandbox.run("common.sh")
+    assert result.returncode == 0, result.stderr
+    assert any(c.startswith("curl") and c.endswith("/deb/Release.key") for c in sandbox.calls())
+    assert "EXPIRES" not in cached.read_text()
+
+
+def test_an_expired_downloaded_apt_key_installs_no_packages(sandbox: Sandbox) -> None:
+    (sandbox.www / "Release.key").write_text("-----BEGIN PGP PUBLIC KEY BLOCK----- KEY EXPIRES=1000\n")
+    result = sandbox.run("common.sh")
+    assert result.returncode == 1
+    assert (f"[ciliumlab] ERROR: the pkgs.k8s.io signing key (fingerprint "
+            f"{sandbox.lock_value('KUBERNETES_APT_KEY_FINGERPRINT')}) expired on 1970-01-01, even as downloaded just "
+            "now; nothing was installed.") in result.stderr
+    assert not any(c.startswith("apt-get install") for c in sandbox.calls())
