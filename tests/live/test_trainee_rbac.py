@@ -41,7 +41,7 @@ def trainee_cluster(stub, isolated, monkeypatch):
              {"kind": "Service", "spec": {"clusterIP": "10.96.0.1", "ports": [{"port": 443}]}})
     stub.exec_answer = answer
     stub.write_kubeconfig(isolated / "repo" / ".kube" / "config")
-    cluster = LiveCluster(connect(timeout=5.0), progress=False, flow_settle=0.0)
+    cluster = LiveCluster(connect(timeout=5.0), progress=False, flow_settle=0.0, policy_settle=0.05)
     stub.authorizer = RbacAuthorizer(objects)
     stub.user = access.user
     monkeypatch.setenv("LABS_TRAINEE", "alice")

@@ -24,6 +24,7 @@ from labs.cluster.live.correlate import attribute, flows_for
 from labs.cluster.live.execpod import KubernetesExec, PodExec
 from labs.cluster.live.facts import agent_status, cilium_config, identity_of, nodes, relay_status
 from labs.cluster.live.hubble import AgentExecHubble, FlowReader
+from labs.cluster.live.policysync import DEFAULT_POLICY_SETTLE, DEFAULT_POLICY_WAIT, PolicySync, touches_policies
 from labs.cluster.live.probe import ProbeRunner
 from labs.cluster.live.progress import Progress, make_progress
 from labs.cluster.live.wait import wait_gone, wait_ready
@@ -64,7 +65,8 @@ class LiveCluster:
     def __init__(self, connection: Connection | None = None, *, context: str | None = None,
                  timeout: float = DEFAULT_CONNECT_TIMEOUT, execer: PodExec | None = None,
                  flow_reader: FlowReader | None = None, hubble: bool = True, reason: str | None = None,
-                 lab: str | None = None, flow_settle: float = 1.0, progress: bool = True):
+                 lab: str | None = None, flow_settle: float = 1.0, progress: bool = True,
+                 policy_wait: float = DEFAULT_POLICY_WAIT, policy_settle: float = DEFAULT_POLICY_SETTLE):
         self.connection = connection or connect(context=context, timeout=timeout)
         if not self.connection.cilium_installed:
             raise ClusterError(f"The cluster at {self.connection.api.server!r} ({self.connection.where}) answers, but "
@@ -82,6 +84,7 @@ class LiveCluster:
         self.show_progress = progress
         self.mapper = ResourceMapper(self.api)
         self.runner = ProbeRunner(self.api, self.execer)
+        self.policy_sync = PolicySync(self.api, self.execer, wait_timeout=policy_wait, settle=policy_settle)
 
     def _progress(self, title: str) -> Progress | None:
         return make_progress(title) if self.show_progress else None
@@ -211,16 +214,23 @@ class LiveCluster:
 
     def apply(self, sources: Iterable[str] | str, *, timeout: float = 120.0, lab: str | None = None,
               wait: bool = True) -> ApplyResult:
+        """Apply, wait for the workloads, and (with policies among the documents) for the agents to realize them."""
         manifest = self._load(sources)
+        before = self.policy_sync.revisions() if wait and manifest.policies else None
         result, targets = apply_documents(self.api, list(manifest.documents), lab=lab or self.lab, mapper=self.mapper)
         if wait:
             wait_ready(self.api, targets, timeout=timeout, progress=self._progress("apply"))
+            if touches_policies((*result.created, *result.configured)):
+                self.policy_sync.wait(before)
         return result
 
     def delete(self, sources: Iterable[str] | str, *, timeout: float = 120.0) -> ApplyResult:
         manifest = self._load(sources)
+        before = self.policy_sync.revisions() if manifest.policies else None
         result, gone = delete_documents(self.api, list(manifest.documents), mapper=self.mapper)
         wait_gone(self.api, [(t.label, t.path) for t in gone], timeout=timeout, progress=self._progress("delete"))
+        if touches_policies(result.deleted):
+            self.policy_sync.wait(before)
         return result
 
     def ensure_namespace(self, name: str, *, lab: str | None = None, labels: dict[str, str] | None = None) -> bool:
@@ -249,6 +259,7 @@ class LiveCluster:
     def delete_policies(self, *, namespaces: Iterable[str] | None = None, cluster_wide: bool = False) -> ApplyResult:
         """Delete policies in the namespaces (default: every namespace labelled ciliumlab.io/lab)."""
         spaces = list(namespaces) if namespaces is not None else self.lab_namespaces()
+        before = self.policy_sync.revisions()
         deleted = []
         for api_version, plural, kind, namespaced in POLICY_RESOURCES:
             if not namespaced:
@@ -264,6 +275,8 @@ class LiveCluster:
                     name = obj["metadata"]["name"]
                     if self.api.delete(resource_path(api_version, plural, namespace=ns, name=name)):
                         deleted.append(f"{kind} {ns}/{name}")
+        if deleted:
+            self.policy_sync.wait(before)
         return ApplyResult(deleted=tuple(deleted))
 
     # Probes and flows ---------------------------------------------------------------------------
