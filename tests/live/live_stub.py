@@ -102,6 +102,8 @@ class KubeStub:
         self.authorizer = None
         """A `labs.workshop.rbac_eval.RbacAuthorizer` deciding every resource request as `self.user`, or None."""
         self.user = "kubernetes-admin"
+        self.token_users: dict[str, str] = {}
+        """Tokens a TokenReview accepts, and whose they are."""
         self.denied: list[str] = []
         """The API server's message for every request the authorizer refused."""
         self._rv = 100
@@ -184,6 +186,12 @@ class KubeStub:
             return 401, {"kind": "Status", "status": "Failure", "message": "Unauthorized", "code": 401}
         if path == "/version":
             return 200, {"major": "1", "minor": "35", "gitVersion": "v1.35.2"}
+        if method == "POST" and path == "/apis/authentication.k8s.io/v1/tokenreviews":
+            token = (json.loads(body or b"{}").get("spec") or {}).get("token", "")
+            user = self.token_users.get(token)
+            status = {"authenticated": True, "user": {"username": user}} if user else {
+                "authenticated": False, "error": "invalid bearer token"}
+            return 201, {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "status": status}
         if path in DISCOVERY:
             return 200, {"kind": "APIResourceList", "groupVersion": path.split("/", 2)[-1],
                          "resources": [{"name": n, "kind": k, "namespaced": ns} for n, k, ns in DISCOVERY[path]]}
@@ -369,7 +377,7 @@ class KubeStub:
                 else:
                     self._serve()
 
-            do_PATCH = do_DELETE = _serve
+            do_PATCH = do_DELETE = do_POST = _serve
 
             def log_message(self, *args) -> None:
                 pass
