@@ -138,7 +138,9 @@ def _sa_subject(access: TraineeAccess) -> dict[str, Any]:
 
 
 def shared_objects() -> list[dict[str, Any]]:
-    """Objects created once per workshop, whatever the number of trainees."""
+    """Objects created once per workshop, whatever the number of trainees (Relay closed to trainee pods)."""
+    from labs.workshop.flows_service import relay_policy
+
     return [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(WORKSHOP_NAMESPACE)},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": _meta(CLUSTER_READ_ROLE),
@@ -146,6 +148,7 @@ def shared_objects() -> list[dict[str, Any]]:
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
          "metadata": _meta(KUBE_SYSTEM_READ_ROLE, "kube-system"), "rules": [dict(r) for r in KUBE_SYSTEM_READ_RULES]},
         *namespace_guard(),
+        relay_policy(),
     ]
 
 

@@ -53,9 +53,9 @@ def test_the_layout_is_as_documented():
     assert ACCESSES[0].namespaces == ("alice-backend", "alice-frontend", "alice-payments", "alice-test")
     assert ACCESSES[0].lab_of["alice-payments"] == "06-dns-fqdn"
     kinds = sorted({o["kind"] for o in OBJECTS})
-    assert kinds == ["ClusterRole", "ClusterRoleBinding", "LimitRange", "Namespace", "ResourceQuota", "Role",
-                     "RoleBinding", "Secret", "ServiceAccount", "ValidatingAdmissionPolicy",
-                     "ValidatingAdmissionPolicyBinding"]
+    assert kinds == ["CiliumClusterwideNetworkPolicy", "ClusterRole", "ClusterRoleBinding", "LimitRange",
+                     "Namespace", "ResourceQuota", "Role", "RoleBinding", "Secret", "ServiceAccount",
+                     "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]
     assert all("*" not in r["verbs"] and "*" not in r["resources"] and "*" not in r["apiGroups"]
                for o in OBJECTS for r in o.get("rules") or [])
 

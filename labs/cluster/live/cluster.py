@@ -57,6 +57,13 @@ def _clean(obj: dict[str, Any], api_version: str, kind: str) -> dict[str, Any]:
     return clean
 
 
+def _workshop_flow_reader(api: KubeApi) -> FlowReader | None:
+    """A workshop trainee reads flows through the room's flows service (`LABS_FLOWS_URL`), not the agents."""
+    from labs.workshop.flows_service import flow_reader_from_env
+
+    return flow_reader_from_env(api.client)
+
+
 class LiveCluster:
     """A real cluster reached through a kubeconfig; see docs/live.md for what runs where."""
 
@@ -74,7 +81,7 @@ class LiveCluster:
                                "`vagrant up --provision`, or set LABS_BACKEND=sim.")
         self.api: KubeApi = self.connection.api
         self.execer: PodExec = execer or KubernetesExec(self.api.client)
-        reader = flow_reader or AgentExecHubble(self.api, self.execer)
+        reader = flow_reader or _workshop_flow_reader(self.api) or AgentExecHubble(self.api, self.execer)
         self.flow_reader: FlowReader | None = reader if hubble else None
         self.reason = reason or (f"live: {self.connection.api.server} ({self.connection.choice.label}, context "
                                  f"{self.connection.choice.context!r}), Cilium "
