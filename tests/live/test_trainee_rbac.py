@@ -12,10 +12,17 @@ from labs.workshop.rbac import trainee_access, workshop_objects
 from labs.workshop.rbac_eval import RbacAuthorizer
 
 LAB = "02-segregation"
+LABS = ["00-environment", "01-flat-network", "02-segregation", "03-identity-default-deny", "04-namespace-isolation",
+        "05-l7-http", "06-dns-fqdn", "07-observability", "08-capstone"]
 
 
 @pytest.fixture
 def trainee_cluster(stub, isolated, monkeypatch):
+    return make_trainee_cluster(stub, isolated, monkeypatch, LAB)
+
+
+def make_trainee_cluster(stub, isolated, monkeypatch, lab):
+    """A LiveCluster on the stub as trainee alice of `lab` (bob provisioned too), RBAC enforced after connecting."""
     from pathlib import Path
 
     from labs.cluster.live import LiveCluster
@@ -24,8 +31,8 @@ def trainee_cluster(stub, isolated, monkeypatch):
     from labs.workshop.labfile import lab_namespaces
 
     (isolated / "repo" / "manifests").symlink_to(Path(__file__).resolve().parents[2] / "manifests")
-    access = trainee_access("alice", {LAB: lab_namespaces(manifests_dir() / LAB)})
-    objects = workshop_objects([access, trainee_access("bob", {LAB: lab_namespaces(manifests_dir() / LAB)})])
+    access = trainee_access("alice", {lab: lab_namespaces(manifests_dir() / lab)})
+    objects = workshop_objects([access, trainee_access("bob", {lab: lab_namespaces(manifests_dir() / lab)})])
     for obj in objects:
         if obj["kind"] == "Namespace":
             stub.put(f"/api/v1/namespaces/{obj['metadata']['name']}", obj)
@@ -92,3 +99,19 @@ def test_an_unreadable_probe_target_is_one_error_cell(stub, trainee_cluster):
     assert [r.outcome.value for r in results] == ["error", "allowed"]
     assert results[0].reason.startswith("the destination could not be looked up: The API server refused GET "
                                         "/api/v1/namespaces/default/services/kubernetes: HTTP 403")
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_every_lab_deploys_checks_and_resets_as_a_trainee(stub, isolated, monkeypatch, lab):
+    from labs.course.session import open_lab
+
+    cluster = make_trainee_cluster(stub, isolated, monkeypatch, lab)
+    session = open_lab(lab, cluster=cluster)
+    deployed = session.deploy(timeout=10)
+    assert deployed.ok, deployed
+    for step in session.spec.steps:
+        text = repr(session.check(step.id))
+        assert "forbidden" not in text and "Traceback" not in text, text
+    reset = session.reset(timeout=10)
+    assert reset.ok, reset
+    assert not [m for m in stub.denied if "at the cluster scope" not in m and 'namespace "kube-system"' not in m]
