@@ -95,6 +95,8 @@ class KubeStub:
         self.exec_answer = lambda namespace, pod, container, argv: ("", "", 0)
         """(stdout, stderr, exit code) of a command run through pods/exec."""
         self.exec_delay = 0.0
+        self.exec_hold = 0.0
+        """Seconds between the exit status and the close frame (a slow close)."""
         self.exec_protocols = ("v5.channel.k8s.io", "v4.channel.k8s.io")
         """Subprotocols this server accepts, best first (a server older than 1.30 knows only v4)."""
         self.execs: list[tuple[str, str, str | None, list[str], str]] = []
@@ -350,6 +352,9 @@ class KubeStub:
         if chosen.startswith("v5"):
             out.write(ws_frame(bytes([255, 1])) + ws_frame(bytes([255, 2])))
         out.write(ws_frame(bytes([3]) + self._exec_status(code)))
+        out.flush()
+        if self.exec_hold:
+            time.sleep(self.exec_hold)
         out.write(ws_frame((1000).to_bytes(2, "big"), opcode=0x8))
         out.flush()
 

@@ -79,6 +79,14 @@ def test_a_command_past_its_deadline_is_abandoned(stub, execer):
     assert (result.exit_code, result.timed_out, result.error) == (None, True, None)
 
 
+def test_the_exit_status_ends_the_command_even_before_the_close(stub, execer):
+    stub.exec_hold = 5.0
+    started = time.monotonic()
+    result = execer.run("app", "client-0", ["echo", "x"], timeout=2)
+    assert time.monotonic() - started < 1.5
+    assert (result.exit_code, result.timed_out, result.stdout) == (0, False, "app/client-0/None: echo x\n")
+
+
 def test_a_server_that_accepts_and_never_answers_does_not_hang_the_exec():
     """A suspended VM: the TCP connection may open, but the upgrade is never answered."""
     silent = socket.socket()

@@ -132,3 +132,6 @@ def read_channels(ws: Any, *, deadline: float) -> ExecStreams:
         if channel == CLOSE and v5:
             continue
         out.channels.setdefault(channel, bytearray()).extend(data[1:])
+        if channel == STATUS and len(data) > 1:  # the exit status is the stream's last message
+            out.finished = True
+            return out
