@@ -2,7 +2,8 @@
 
 Each command lives in its own module exposing `add_arguments(parser)` and `run(args) -> int`;
 modules are imported only when their command runs, so `labs validate` does not load the
-Kubernetes client. Exit codes: 0 success, 1 a check or probe did not match, 2 invalid input.
+Kubernetes client. Exit codes: 0 success, 1 a check or probe did not match, 2 invalid input or no
+usable cluster (the reason in one sentence on stderr).
 """
 
 from __future__ import annotations
@@ -56,11 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"python -m labs {name}", description=help_text)
     module.add_arguments(parser)
     args = parser.parse_args(rest)
+    from labs.cluster.base import ClusterError
     from labs.paths import LabsHomeError
 
     try:
         return int(module.run(args) or 0)
-    except LabsHomeError as exc:
+    except (ClusterError, LabsHomeError) as exc:  # one sentence, not a traceback
         print(f"labs {name}: {exc}", file=sys.stderr)
         return 2
 

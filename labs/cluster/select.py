@@ -46,7 +46,7 @@ def choose(backend: str | None = None, *, timeout: float = 5.0) -> Choice:
     origin = f"backend={mode!r}" if backend is not None else f"{BACKEND_ENV}={mode}"
     if mode == "sim":
         return Choice("sim", f"simulated: {origin} was asked for")
-    from labs.cluster.live.api import ApiUnreachable
+    from labs.cluster.live.api import ApiUnreachable, ClientUnsuitable
     from labs.cluster.live.connect import connect, no_kubeconfig_message
     from labs.cluster.live.kubeconfig import discover
 
@@ -65,6 +65,8 @@ def choose(backend: str | None = None, *, timeout: float = 5.0) -> Choice:
                         ClusterError(looked))
     try:
         conn = connect(found, timeout=timeout)
+    except ClientUnsuitable:
+        raise  # the course's own environment is wrong: say so, whatever the backend mode
     except ApiUnreachable as exc:
         return fallback(f"no cluster reachable at {found.server} ({found.label}): {exc.why}", exc)
     except ClusterError as exc:

@@ -12,7 +12,7 @@ import html
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from labs.cluster.base import Cluster
+from labs.cluster.base import Cluster, ClusterError
 from labs.manifests import ManifestSet
 from labs.outcomes import Outcome
 from labs.policy.endpoints import Endpoint, Traffic
@@ -137,8 +137,12 @@ def explain(cluster: Cluster, probe: Probe, *, evidence_flows: Iterable[dict[str
         exp.identities = (_identity(cluster, sim, ev.source), _identity(cluster, sim, ev.destination))
         exp.suggestion = suggest_fix(ev.verdict, ev.source, ev.destination, ev.traffic)
     if cluster.backend != "sim":
-        flows = list(evidence_flows) if evidence_flows is not None else cluster.flows()
-        exp.evidence = hubble_evidence(flows, probe)
+        try:
+            flows = list(evidence_flows) if evidence_flows is not None else cluster.flows()
+        except ClusterError as exc:  # e.g. a workshop trainee, who may not exec into the agents
+            exp.evidence = [f"(no Hubble evidence: {exc})"]
+        else:
+            exp.evidence = hubble_evidence(flows, probe)
     return exp
 
 

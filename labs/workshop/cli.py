@@ -1,4 +1,4 @@
-"""`python -m labs workshop provision|teardown|verify|status`: the instructor's commands.
+"""`python -m labs workshop provision|teardown|verify|status|flows-serve`: the instructor's commands.
 
 Exit codes follow `labs.__main__`: 0 done, 1 a check did not hold (verify found a leak, a trainee's
 step is failing with --fail-on-error), 2 invalid input (trainee list, lab name, backend unreachable).
@@ -67,6 +67,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help=f"steps checked at once (default {DEFAULT_PARALLEL})")
     p.add_argument("--bundles", type=Path, default=None, metavar="DIR", help="write a help bundle per trainee here")
     p.add_argument("--no-doctor", action="store_true", help="do not run labs doctor in help bundles")
+
+
+    p = sub.add_parser("flows-serve", help="serve each trainee the Hubble flows of their own namespaces")
+    common(p)
+    p.add_argument("--listen", default="127.0.0.1:4246", metavar="HOST:PORT",
+                   help="address to serve on (default 127.0.0.1:4246); trainees set LABS_FLOWS_URL to it")
 
 
 def _room(args: argparse.Namespace) -> Any:
@@ -160,4 +166,33 @@ def _status(room: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-_ACTIONS = {"provision": _provision, "teardown": _teardown, "verify": _verify, "status": _status}
+def _flows_serve(room: Any, args: argparse.Namespace) -> int:
+    """Read Hubble with the instructor's kubeconfig; answer each listed trainee with their own flows."""
+    from labs.cluster.live.connect import connect
+    from labs.cluster.live.execpod import KubernetesExec
+    from labs.cluster.live.hubble import AgentExecHubble
+    from labs.workshop.flows_service import FlowsService, TokenReviewer, trainee_namespaces
+
+    host, _, port_text = str(args.listen).rpartition(":")
+    if not host or not port_text.isdigit():
+        print(f"labs workshop flows-serve: --listen {args.listen!r} must be HOST:PORT", file=sys.stderr)
+        return 2
+    api = connect(timeout=min(args.timeout, 10.0)).api
+    listed = set(room.trainees)
+    service = FlowsService(TokenReviewer(api), AgentExecHubble(api, KubernetesExec(api.client)),
+                           lambda trainee: trainee_namespaces(api, trainee) if trainee in listed else set())
+    server = service.server(host, int(port_text))
+    bound = f"http://{host}:{server.server_address[1]}"
+    print(f"Serving the flows of {len(listed)} trainee(s) on {bound}/flows; in each trainee's environment set "
+          f"LABS_FLOWS_URL={bound}. Ctrl-C stops.", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+_ACTIONS = {"provision": _provision, "teardown": _teardown, "verify": _verify, "status": _status,
+            "flows-serve": _flows_serve}

@@ -22,6 +22,7 @@ __all__ = ["LabSupport", "lab_files", "lab_namespaces", "assess_lab", "rewrite_l
            "CLUSTER_WIDE_MARKERS"]
 
 _POD_KEYS = ("from", "source")
+_OUTSIDE_SOURCES = ("world", "host")
 _TARGET_KEYS = ("to", "target")
 CLUSTER_WIDE_MARKERS = ("policy_enforcement", "policyEnforcement", "enforcement", "enforcement_mode",
                         "cluster_wide", "clusterWide", "helm_values", "cilium_config")
@@ -152,6 +153,11 @@ def assess_lab(lab_dir: Path) -> LabSupport:
             if isinstance(name, str) and (lab_dir / name).is_file():
                 why += _skipped_in(lab_dir / name, lab_dir)
         why += _spec_markers({k: v for k, v in step.items() if k != "enforcement"}, f"step {step['id']}")
+        outside = sorted({str(p.get("from")) for p in step.get("probes") or []
+                          if isinstance(p, dict) and p.get("from") in _OUTSIDE_SOURCES})
+        if outside:
+            why.append(f"its probes start outside the cluster (from: {', '.join(outside)}) and need a node port; "
+                       "trainees' Services are ClusterIP (node ports are one per cluster)")
         if why:
             read_only[str(step["id"])] = "; ".join(why)
     reasons += _spec_markers({k: v for k, v in spec.items() if k != "steps"}, f"{lab_dir.name}/lab.yaml")

@@ -2,11 +2,11 @@
 
 Per trainee: the trainee's namespaces (`alice-frontend`, ...), a ServiceAccount and its token Secret in
 the instructor's namespace `ciliumlab-workshop` (where trainees have no rights, so no trainee can read
-another's token), a Role plus RoleBinding in each trainee namespace, a ClusterRole that lets the
-trainee label only their own namespaces, and bindings to two shared read-only roles: the cluster-wide
-facts the labs show (nodes, CRDs, Cilium identities, endpoints and nodes, clusterwide policies) and
-kube-system's pods and Services (kube-dns, the Cilium agents). Generation is pure: `Cluster.apply` on
-either backend turns the dicts into objects; `labs.workshop.rbac_eval` proves what they grant.
+another's token), a ResourceQuota, a LimitRange, a Role and a RoleBinding in each trainee namespace, a
+ClusterRole that lets the trainee label only their own namespaces, and bindings to two shared read-only
+roles: the cluster-wide facts the labs show (nodes, CRDs, Cilium identities, endpoints and nodes,
+clusterwide policies) and kube-system's pods and Services (kube-dns, the Cilium agents). Generation is
+pure: `Cluster.apply` on either backend turns the dicts into objects; `labs.workshop.rbac_eval` proves what they grant.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from labs.workshop.scope import LAB_LABEL, TRAINEE_LABEL, WORKSHOP_LABEL, Namesp
 __all__ = [
     "WORKSHOP_NAMESPACE", "READ_VERBS", "WRITE_VERBS", "TRAINEE_NAMESPACE_RULES", "CLUSTER_READ_RULES",
     "KUBE_SYSTEM_READ_RULES", "TraineeAccess", "trainee_access", "shared_objects", "trainee_objects",
-    "workshop_objects", "service_account_user", "namespace_guard",
+    "workshop_objects", "service_account_user", "namespace_guard", "TRAINEE_QUOTA_HARD",
 ]
 
 WORKSHOP_NAMESPACE = "ciliumlab-workshop"
@@ -30,6 +30,17 @@ NAMESPACE_GUARD = "ciliumlab-workshop-namespace-guard"
 POD_SECURITY_LABEL = "pod-security.kubernetes.io/enforce"
 POD_SECURITY_LEVEL = "baseline"
 """No privileged, hostNetwork or hostPath pods in trainee namespaces: they would reach the nodes."""
+
+TRAINEE_QUOTA = "ciliumlab-trainee"
+TRAINEE_QUOTA_HARD: Mapping[str, str] = {
+    "pods": "20", "services": "10", "services.nodeports": "0", "services.loadbalancers": "0",
+    "requests.cpu": "1", "requests.memory": "1Gi", "limits.memory": "2Gi",
+}
+"""Per trainee namespace: enough for any lab (the largest runs 8 pods), no node ports (they are cluster-wide
+and open every node to the outside), and a ceiling so one trainee cannot starve the room."""
+TRAINEE_CONTAINER_REQUEST: Mapping[str, str] = {"cpu": "5m", "memory": "8Mi"}
+TRAINEE_CONTAINER_LIMIT: Mapping[str, str] = {"memory": "64Mi"}
+"""LimitRange defaults for containers written without resources (a quota on requests refuses those otherwise)."""
 
 READ_VERBS = ("get", "list", "watch")
 WRITE_VERBS = ("create", "update", "patch", "delete", "deletecollection")
@@ -45,7 +56,8 @@ def _rule(groups: Iterable[str], resources: Iterable[str], verbs: Iterable[str],
 
 
 TRAINEE_NAMESPACE_RULES: tuple[dict[str, Any], ...] = (
-    _rule([""], ["pods", "services", "endpoints", "configmaps", "serviceaccounts"], _ALL),
+    _rule([""], ["pods", "services", "configmaps", "serviceaccounts"], _ALL),
+    _rule([""], ["endpoints"], READ_VERBS),  # written by hand they would steer a Service anywhere in the cluster
     _rule([""], ["pods/exec", "pods/portforward", "pods/attach"], ["get", "create"]),
     _rule([""], ["pods/log", "events"], READ_VERBS),
     _rule(["apps"], ["deployments", "replicasets", "statefulsets", "daemonsets"], _ALL),
@@ -126,7 +138,9 @@ def _sa_subject(access: TraineeAccess) -> dict[str, Any]:
 
 
 def shared_objects() -> list[dict[str, Any]]:
-    """Objects created once per workshop, whatever the number of trainees."""
+    """Objects created once per workshop, whatever the number of trainees (Relay closed to trainee pods)."""
+    from labs.workshop.flows_service import relay_policy
+
     return [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(WORKSHOP_NAMESPACE)},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": _meta(CLUSTER_READ_ROLE),
@@ -134,6 +148,7 @@ def shared_objects() -> list[dict[str, Any]]:
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
          "metadata": _meta(KUBE_SYSTEM_READ_ROLE, "kube-system"), "rules": [dict(r) for r in KUBE_SYSTEM_READ_RULES]},
         *namespace_guard(),
+        relay_policy(),
     ]
 
 
@@ -185,6 +200,11 @@ def trainee_objects(access: TraineeAccess) -> list[dict[str, Any]]:
     objs.append({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/service-account-token",
                  "metadata": secret_meta})
     for ns in access.namespaces:
+        objs.append({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": _meta(TRAINEE_QUOTA, ns, t),
+                     "spec": {"hard": dict(TRAINEE_QUOTA_HARD)}})
+        objs.append({"apiVersion": "v1", "kind": "LimitRange", "metadata": _meta(TRAINEE_QUOTA, ns, t),
+                     "spec": {"limits": [{"type": "Container", "default": dict(TRAINEE_CONTAINER_LIMIT),
+                                          "defaultRequest": dict(TRAINEE_CONTAINER_REQUEST)}]}})
         objs.append({"apiVersion": rbac, "kind": "Role", "metadata": _meta(TRAINEE_ROLE, ns, t),
                      "rules": [dict(r) for r in TRAINEE_NAMESPACE_RULES]})
         objs.append({"apiVersion": rbac, "kind": "RoleBinding", "metadata": _meta(TRAINEE_ROLE, ns, t),

@@ -4,7 +4,8 @@ Entry points: `rewrite_documents` (raw dicts, e.g. `ManifestSet.documents[i].obj
 (YAML in, YAML out, ready for `Cluster.apply`). Documents a trainee cannot own on a shared cluster
 (cluster-scoped kinds such as CiliumClusterwideNetworkPolicy, or objects written into kube-system) are
 not rewritten: they come back in `RewriteResult.skipped` with the reason, and `strict=True` turns them
-into an error instead, so nothing is applied half-way.
+into an error instead, so nothing is applied half-way. NodePort and LoadBalancer Services become
+ClusterIP: a node port is one port for the whole cluster.
 """
 
 from __future__ import annotations
@@ -69,7 +70,26 @@ def rewrite_document(obj: dict[str, Any], nsmap: NamespaceMap, *, default_namesp
     out["metadata"]["namespace"] = nsmap.ns(namespace)
     if kind == "Service" and isinstance(out.get("spec"), dict) and isinstance(out["spec"].get("externalName"), str):
         out["spec"]["externalName"] = nsmap.dns_name(out["spec"]["externalName"])
+    if kind == "Service" and isinstance(out.get("spec"), dict):
+        _no_node_ports(out["spec"])
     return out
+
+
+_NODE_PORT_FIELDS = ("externalTrafficPolicy", "allocateLoadBalancerNodePorts", "loadBalancerIP",
+                     "loadBalancerSourceRanges", "loadBalancerClass", "healthCheckNodePort")
+
+
+def _no_node_ports(spec: dict[str, Any]) -> None:
+    """Trainees get ClusterIP Services only: a nodePort is one port for the whole cluster (the second trainee's
+    copy would be rejected), and it opens every node to the outside; the trainee quota allows none."""
+    if spec.get("type") not in ("NodePort", "LoadBalancer"):
+        return
+    spec["type"] = "ClusterIP"
+    for key in _NODE_PORT_FIELDS:
+        spec.pop(key, None)
+    for port in spec.get("ports") or []:
+        if isinstance(port, dict):
+            port.pop("nodePort", None)
 
 
 def _namespace(obj: dict[str, Any], nsmap: NamespaceMap) -> dict[str, Any] | Skipped:

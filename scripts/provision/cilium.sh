@@ -35,7 +35,11 @@ install_cli() {
   log "installed $name CLI v$version ($ARCH)"
 }
 
-# Helm values; every choice here is explained in docs/vm.md.
+# Helm values; every choice here is explained in docs/vm.md. Relay and UI tolerate the control-plane
+# taint: VirtualBox, VMware and Parallels bring machines up one at a time, so when this runs the workers
+# do not exist yet and `cilium status --wait` would wait for pods that cannot be scheduled (the chart
+# gives them no toleration: install/kubernetes/cilium/templates/hubble-relay/deployment.yaml uses
+# .Values.hubble.relay.tolerations, default []).
 cilium_values() {
   cat <<YAML
 # Written by scripts/provision/cilium.sh from settings.yaml; edit settings.yaml, not this file.
@@ -53,8 +57,16 @@ hubble:
   enabled: true
   relay:
     enabled: true
+    tolerations:
+      - key: node-role.kubernetes.io/control-plane
+        operator: Exists
+        effect: NoSchedule
   ui:
     enabled: true
+    tolerations:
+      - key: node-role.kubernetes.io/control-plane
+        operator: Exists
+        effect: NoSchedule
 rollOutCiliumPods: true
 YAML
 }

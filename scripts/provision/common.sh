@@ -112,20 +112,40 @@ UNIT
   fi
 }
 
-# kubelet, kubeadm and kubectl from the per-minor pkgs.k8s.io repository, after checking its key.
+# apt_key_state FILE FINGERPRINT: "ok", "wrong" (another fingerprint) or "expired:YYYY-MM-DD" (the primary
+# key's expiry, field 7 of gpg's `pub` record, has passed: apt would refuse the repository's signatures).
+apt_key_state() {
+  local listing expires
+  listing="$(gpg --show-keys --with-colons "$1" 2>/dev/null || true)"
+  grep -q "^fpr:::::::::$2:" <<<"$listing" || { echo wrong; return 0; }
+  expires="$(awk -F: '$1 == "pub" { print $7; exit }' <<<"$listing")"
+  if [ -n "$expires" ] && [ "$expires" -le "$(date +%s)" ]; then
+    echo "expired:$(date -u -d "@$expires" +%F 2>/dev/null || echo "$expires")"
+  else
+    echo ok
+  fi
+}
+
+# kubelet, kubeadm and kubectl from the per-minor pkgs.k8s.io repository, after checking its key (fingerprint
+# pinned in versions.lock, not expired; an expired cached or installed copy is fetched again).
 install_kubernetes_packages() {
-  local keyring="$ROOT/etc/apt/keyrings/kubernetes-apt-keyring.gpg" fingerprint key_file repo_changed=1
+  local keyring="$ROOT/etc/apt/keyrings/kubernetes-apt-keyring.gpg" fingerprint key_file state repo_changed=1
   fingerprint="$(lock_require KUBERNETES_APT_KEY_FINGERPRINT)"
-  if ! stamp_matches apt-key "$fingerprint" || [ ! -f "$keyring" ]; then
+  if ! stamp_matches apt-key "$fingerprint" || [ ! -f "$keyring" ] ||
+    [ "$(apt_key_state "$keyring" "$fingerprint")" != ok ]; then
     key_file="$CACHE_DIR/downloads/kubernetes-v$K8S_MINOR-Release.key"
-    if [ -f "$key_file" ] && gpg --show-keys --with-colons "$key_file" 2>/dev/null | grep -q "^fpr:::::::::$fingerprint:"; then
+    if [ -f "$key_file" ] && [ "$(apt_key_state "$key_file" "$fingerprint")" = ok ]; then
       log "using cached pkgs.k8s.io signing key"
     else
       download "https://pkgs.k8s.io/core:/stable:/v$K8S_MINOR/deb/Release.key" "$key_file"
     fi
-    if ! gpg --show-keys --with-colons "$key_file" 2>/dev/null | grep -q "^fpr:::::::::$fingerprint:"; then
+    state="$(apt_key_state "$key_file" "$fingerprint")"
+    if [ "$state" = wrong ]; then
       rm -f "$key_file"
       die "the pkgs.k8s.io signing key does not have the fingerprint $fingerprint pinned in versions.lock; nothing was installed."
+    elif [ "$state" != ok ]; then
+      rm -f "$key_file"
+      die "the pkgs.k8s.io signing key (fingerprint $fingerprint) expired on ${state#expired:}, even as downloaded just now; nothing was installed. If pkgs.k8s.io has rotated its key, put the new fingerprint in versions.lock (KUBERNETES_APT_KEY_FINGERPRINT)."
     fi
     mkdir -p "$(dirname "$keyring")"
     gpg --dearmor --yes -o "$keyring" "$key_file"

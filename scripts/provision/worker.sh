@@ -2,6 +2,10 @@
 # Worker: join the control plane with the bootstrap token, kubelet node-ip = the private-network
 # address. Safe to re-run: a node that has joined is left alone.
 #
+# v1beta4 moved discovery.timeout to timeouts.discovery (cmd/kubeadm/app/apis/kubeadm/v1beta4/types.go,
+# type Timeouts); 10 minutes, because libvirt brings the machines up in parallel and a worker may be
+# waiting for a control plane that is still starting.
+#
 # Discovery skips CA pinning (unsafeSkipCAVerification): the worker cannot know the new cluster's CA
 # hash without a two-way shared folder. The trade-off is acceptable on the host-only lab network.
 set -euo pipefail
@@ -19,7 +23,8 @@ discovery:
     apiServerEndpoint: $CILIUMLAB_CONTROL_PLANE_IP:6443
     token: "$CILIUMLAB_BOOTSTRAP_TOKEN"
     unsafeSkipCAVerification: true
-  timeout: 10m0s
+timeouts:
+  discovery: 10m0s
 nodeRegistration:
   name: $CILIUMLAB_NODE_NAME
   criSocket: unix:///run/containerd/containerd.sock

@@ -46,7 +46,8 @@ spec:
 @pytest.fixture
 def live(stub, isolated):
     stub.write_kubeconfig(isolated / "repo" / ".kube" / "config")
-    return LiveCluster(connect(), execer=ScriptedExec(lambda *a: ExecResult(0)), hubble=False, progress=False)
+    return LiveCluster(connect(), execer=ScriptedExec(lambda *a: ExecResult(0)), hubble=False, progress=False,
+                       policy_settle=0.05)
 
 
 def patches(stub):

@@ -137,3 +137,54 @@ VERSIONS = [
 @pytest.mark.parametrize(("image", "version"), [c[1:] for c in VERSIONS], ids=[c[0] for c in VERSIONS])
 def test_cilium_version_from_image(image, version):
     assert image_version(image) == version
+
+
+def test_the_requirements_pin_a_client_that_has_what_the_code_calls():
+    """`ApiClient.param_serialize` first appears in kubernetes 37.0.0 (checked on the 36.0.0 and 37.0.0 wheels)."""
+    import re
+    from pathlib import Path
+
+    import kubernetes
+    from kubernetes.client import ApiClient
+
+    from labs.cluster.live.api import CLIENT_RANGE, check_client_version
+
+    root = Path(__file__).resolve().parents[2]
+    for path, pattern in ((root / "requirements.txt", r"^kubernetes(>=[^\s#]+)"),
+                          (root / "pyproject.toml", r'^\s*"kubernetes(>=[^"]+)"')):
+        spec = re.search(pattern, path.read_text(), re.M)
+        assert spec and spec.group(1) == f">={CLIENT_RANGE[0]}.0.0,<{CLIENT_RANGE[1]}", path.name
+    assert check_client_version() == kubernetes.__version__
+    assert callable(getattr(ApiClient, "param_serialize", None))
+
+
+@pytest.mark.parametrize("version", ["30.1.0", "36.0.0", "38.0.0", "unknown"])
+def test_an_unsuitable_client_fails_loudly_in_every_backend_mode(stub, isolated, monkeypatch, version):
+    import kubernetes
+
+    from labs.cluster.live.api import ClientUnsuitable
+    from labs.cluster.select import choose
+
+    stub.write_kubeconfig(isolated / "repo" / ".kube" / "config")
+    monkeypatch.setattr(kubernetes, "__version__", version)
+    for mode in ("auto", "live"):
+        with pytest.raises(ClientUnsuitable) as err:
+            choose(mode)
+        assert str(err.value) == (
+            f"The installed kubernetes Python client is version {version}; the course needs >=37.0.0,<38 "
+            "(requirements.txt). Install it with `python -m pip install -r requirements.txt` in the course's "
+            "virtual environment (scripts/start-course does this).")
+
+
+def test_a_programming_error_in_a_call_is_not_reported_as_unreachable(live_api):
+    """A client without param_serialize (kubernetes 30-36) used to read as 'Cannot reach the API server'."""
+
+    class OldClient:
+        configuration = None
+
+        def call_api(self, *args, **kwargs):
+            raise AssertionError("not reached")
+
+    live_api.client = OldClient()
+    with pytest.raises(AttributeError):
+        live_api.get("/version")

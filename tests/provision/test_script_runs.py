@@ -169,6 +169,19 @@ def test_worker_joins_with_node_ip_and_token(sandbox: Sandbox) -> None:
     assert f"kubeadm join --config {sandbox.root}/etc/ciliumlab/kubeadm-join.yaml" in sandbox.calls()
 
 
+def test_worker_join_config_has_only_v1beta4_fields(sandbox: Sandbox) -> None:
+    """kubeadm v1beta4 has no discovery.timeout (strict decoding refuses it): the wait is timeouts.discovery."""
+    import yaml
+
+    assert sandbox.run("worker.sh", CILIUMLAB_NODE_NAME="ciliumlab-worker-1").returncode == 0
+    config = yaml.safe_load((sandbox.root / "etc/ciliumlab/kubeadm-join.yaml").read_text())
+    assert (config["apiVersion"], config["kind"]) == ("kubeadm.k8s.io/v1beta4", "JoinConfiguration")
+    assert set(config["discovery"]) == {"bootstrapToken"}
+    assert config["timeouts"] == {"discovery": "10m0s"}
+    assert set(config) <= {"apiVersion", "kind", "dryRun", "nodeRegistration", "caCertPath", "discovery",
+                           "controlPlane", "skipPhases", "patches", "timeouts"}
+
+
 def test_proxy_settings_are_written_then_removed(sandbox: Sandbox) -> None:
     proxy = {"CILIUMLAB_HTTP_PROXY": "http://proxy.example.com:3128", "CILIUMLAB_NO_PROXY": "localhost,.svc"}
     assert sandbox.run("common.sh", **proxy).returncode == 0
@@ -181,3 +194,47 @@ def test_proxy_settings_are_written_then_removed(sandbox: Sandbox) -> None:
     assert sandbox.run("common.sh").returncode == 0
     assert not apt.exists() and not unit.exists()
     assert "systemctl restart containerd" in sandbox.calls()
+
+
+CONTROL_PLANE_TOLERATION = {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists",
+                            "effect": "NoSchedule"}
+
+
+@pytest.mark.parametrize("nodes", ["1", "2", "4"])
+def test_hubble_relay_and_ui_tolerate_the_control_plane_taint(sandbox: Sandbox, nodes: str) -> None:
+    """Workers join after cilium.sh (one machine at a time): relay and UI must fit on the tainted control plane,
+    or `cilium status --wait` waits for pods that cannot be scheduled and provisioning dies."""
+    import yaml
+
+    assert sandbox.run("control-plane.sh", CILIUMLAB_NODE_COUNT=nodes).returncode == 0
+    result = sandbox.run("cilium.sh", CILIUMLAB_NODE_COUNT=nodes)
+    assert result.returncode == 0, result.stderr
+    values = yaml.safe_load((sandbox.root / "etc/ciliumlab/cilium-values.yaml").read_text())
+    for part in ("relay", "ui"):
+        assert CONTROL_PLANE_TOLERATION in values["hubble"][part].get("tolerations", []), part
+
+
+def _release_key(sandbox: Sandbox) -> Path:
+    return sandbox.cache / "downloads" / (
+        f"kubernetes-v{'.'.join(sandbox.lock_value('KUBERNETES_VERSION').split('.')[:2])}-Release.key")
+
+
+def test_an_expired_cached_apt_key_is_fetched_again(sandbox: Sandbox) -> None:
+    """A pinned copy of the pkgs.k8s.io key expires (one did on 2026-12-29): the cache must not keep it forever."""
+    cached = _release_key(sandbox)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_text("-----BEGIN PGP PUBLIC KEY BLOCK----- KEY EXPIRES=1000\n")
+    result = sandbox.run("common.sh")
+    assert result.returncode == 0, result.stderr
+    assert any(c.startswith("curl") and c.endswith("/deb/Release.key") for c in sandbox.calls())
+    assert "EXPIRES" not in cached.read_text()
+
+
+def test_an_expired_downloaded_apt_key_installs_no_packages(sandbox: Sandbox) -> None:
+    (sandbox.www / "Release.key").write_text("-----BEGIN PGP PUBLIC KEY BLOCK----- KEY EXPIRES=1000\n")
+    result = sandbox.run("common.sh")
+    assert result.returncode == 1
+    assert (f"[ciliumlab] ERROR: the pkgs.k8s.io signing key (fingerprint "
+            f"{sandbox.lock_value('KUBERNETES_APT_KEY_FINGERPRINT')}) expired on 1970-01-01, even as downloaded just "
+            "now; nothing was installed.") in result.stderr
+    assert not any(c.startswith("apt-get install") for c in sandbox.calls())

@@ -16,9 +16,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def require_tool(name: str) -> str:
-    """Path of tool `name`; skips the test when missing, or fails when LABS_REQUIRE_TOOLS=1 (CI)."""
+    """Path of tool `name`, the virtual environment's first (its pinned shellcheck, not an older system one);
+    skips the test when missing, or fails when LABS_REQUIRE_TOOLS=1 (CI)."""
     venv_bin = Path(sys.executable).parent
-    found = shutil.which(name) or shutil.which(name, path=str(venv_bin))
+    found = shutil.which(name, path=str(venv_bin)) or shutil.which(name)
     if found:
         return found
     message = f"the tool {name!r} is not installed; install it (scripts/run-tests does) to run this test."

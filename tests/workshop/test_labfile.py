@@ -82,3 +82,19 @@ def test_a_lab_with_a_clusterwide_policy_is_read_only(tmp_path):
     (lab / "workloads.yaml").write_text((lab / "policies" / "all.yaml").read_text())
     assert assess_lab(lab).mode == "read-only"
     assert not assess_lab(lab).runnable
+
+
+def test_a_step_probing_from_outside_the_cluster_is_read_only(tmp_path):
+    lab = tmp_path / "99-north-south"
+    lab.mkdir()
+    (lab / "workloads.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: demo}\n")
+    (lab / "lab.yaml").write_text(yaml.safe_dump({"id": "99-north-south", "steps": [
+        {"id": "inside", "kind": "observe", "probes": [{"from": "demo/a", "to": "demo/b", "port": 80,
+                                                        "expect": "allowed"}]},
+        {"id": "entry", "kind": "observe", "probes": [{"from": "world", "to": "svc:demo/web", "port": 80,
+                                                       "expect": "allowed"}]}]}))
+    support = assess_lab(lab)
+    assert support.mode == "partial"
+    assert support.read_only_steps == {
+        "entry": "its probes start outside the cluster (from: world) and need a node port; trainees' Services are "
+                 "ClusterIP (node ports are one per cluster)"}

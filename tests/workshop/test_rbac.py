@@ -53,8 +53,9 @@ def test_the_layout_is_as_documented():
     assert ACCESSES[0].namespaces == ("alice-backend", "alice-frontend", "alice-payments", "alice-test")
     assert ACCESSES[0].lab_of["alice-payments"] == "06-dns-fqdn"
     kinds = sorted({o["kind"] for o in OBJECTS})
-    assert kinds == ["ClusterRole", "ClusterRoleBinding", "Namespace", "Role", "RoleBinding", "Secret",
-                     "ServiceAccount", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]
+    assert kinds == ["CiliumClusterwideNetworkPolicy", "ClusterRole", "ClusterRoleBinding", "LimitRange",
+                     "Namespace", "ResourceQuota", "Role", "RoleBinding", "Secret", "ServiceAccount",
+                     "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]
     assert all("*" not in r["verbs"] and "*" not in r["resources"] and "*" not in r["apiGroups"]
                for o in OBJECTS for r in o.get("rules") or [])
 
@@ -159,3 +160,24 @@ def test_resource_names_never_match_unnamed_requests():
 def test_aggregated_roles_are_refused():
     with pytest.raises(UnsupportedRbacError, match="uses aggregationRule"):
         RbacAuthorizer([{"kind": "ClusterRole", "metadata": {"name": "agg"}, "aggregationRule": {"x": 1}}])
+
+
+def test_each_trainee_namespace_has_a_quota_without_node_ports_and_default_limits():
+    for access in ACCESSES:
+        for ns in access.namespaces:
+            mine = {o["kind"]: o for o in OBJECTS if (o.get("metadata") or {}).get("namespace") == ns}
+            hard = mine["ResourceQuota"]["spec"]["hard"]
+            assert (hard["services.nodeports"], hard["services.loadbalancers"]) == ("0", "0")
+            assert {"pods", "requests.cpu", "requests.memory", "limits.memory"} <= set(hard)
+            limit = mine["LimitRange"]["spec"]["limits"][0]
+            assert limit["type"] == "Container" and limit["default"] and limit["defaultRequest"]
+
+
+@pytest.mark.parametrize("verb", ["create", "update", "patch", "delete", "deletecollection"])
+def test_trainees_cannot_write_endpoints(verb):
+    """Hand-written Endpoints of a selector-less Service would steer traffic to any address in the cluster."""
+    for access in ACCESSES:
+        for ns in access.namespaces:
+            request = AccessRequest(access.user, verb, "endpoints", "", ns, None, None, GROUPS)
+            assert not AUTH.decide(request).allowed
+            assert AUTH.decide(AccessRequest(access.user, "get", "endpoints", "", ns, None, None, GROUPS)).allowed

@@ -173,3 +173,29 @@ def test_adapters_leave_single_user_mode_alone():
     with pytest.raises(WorkshopRewriteError, match="cannot be applied by trainee 'alice'"):
         adapt_text("apiVersion: cilium.io/v2\nkind: CiliumClusterwideNetworkPolicy\nmetadata: {name: x}\n",
                    environ=env)
+
+
+@pytest.mark.parametrize("lab", ["02-segregation", "08-capstone"])
+def test_two_trainees_deploy_a_lab_with_fixed_node_ports_on_one_cluster(lab):
+    """Node ports are cluster-wide: the rewrite makes trainees' Services ClusterIP so the second copy is not refused."""
+    from pathlib import Path
+
+    from labs.cluster.sim import SimCluster
+
+    text = (Path(__file__).resolve().parents[2] / "manifests" / lab / "workloads.yaml").read_text()
+    assert "nodePort:" in text
+    sim = SimCluster()
+    for trainee in ("alice", "bob"):
+        sim.apply(rewrite_text(text, NamespaceMap(trainee), name="workloads.yaml").to_yaml())
+    services = [s for s in sim.services() if s.namespace.startswith(("alice-", "bob-"))]
+    assert services and all(s.type == "ClusterIP" for s in services)
+    assert all(p.node_port is None for s in services for p in s.ports)
+
+
+def test_node_port_and_load_balancer_services_become_cluster_ip():
+    doc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "shop"},
+           "spec": {"type": "LoadBalancer", "externalTrafficPolicy": "Local", "selector": {"app": "web"},
+                    "ports": [{"port": 80, "targetPort": 80, "nodePort": 30088}]}}
+    out = rewrite_document(doc, ALICE)
+    assert out["spec"] == {"type": "ClusterIP", "selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 80}]}
+    assert doc["spec"]["ports"][0]["nodePort"] == 30088  # the input is not changed

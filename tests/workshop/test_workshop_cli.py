@@ -22,7 +22,7 @@ def test_provision_then_status_on_sim(trainees, tmp_path, capsys):
     args = ["--trainees", str(trainees), "--lab", "04-namespace-isolation", "--backend", "sim"]
     assert main(["workshop", "provision", *args]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Provisioned 2 trainee(s): 35 objects (35 created) in ")
+    assert out.startswith("Provisioned 2 trainee(s): 48 objects (48 created) in ")
     assert (tmp_path / "home" / "workshop" / "kubeconfigs" / "alice.kubeconfig").is_file()
 
     progress = tmp_path / "home" / "workshop" / "progress"

@@ -17,9 +17,45 @@ from urllib.parse import urlsplit
 from labs.cluster.base import ClusterError
 
 __all__ = ["KubeApi", "ApiError", "ApiUnreachable", "FIELD_MANAGER", "resource_path", "describe_transport_error",
-           "unreachable_advice"]
+           "unreachable_advice", "check_client_version", "ClientUnsuitable", "CLIENT_RANGE"]
 
 FIELD_MANAGER = "ciliumlab"
+CLIENT_RANGE = (37, 38)
+"""kubernetes client majors the code works with: [37, 38). `ApiClient.param_serialize` first appears in 37.0.0."""
+
+
+class ClientUnsuitable(ClusterError):
+    """The installed `kubernetes` client cannot work with this code (the environment is wrong, not the cluster)."""
+
+
+def check_client_version(version: str | None = None) -> str:
+    """The installed kubernetes client's version, or ClientUnsuitable naming it and the pip command that fixes it."""
+    if version is None:
+        import kubernetes
+
+        version = str(getattr(kubernetes, "__version__", "") or "unknown")
+    major_text = version.split(".", 1)[0]
+    low, high = CLIENT_RANGE
+    if not major_text.isdigit() or not low <= int(major_text) < high:
+        raise ClientUnsuitable(
+            f"The installed kubernetes Python client is version {version}; the course needs >={low}.0.0,<{high} "
+            "(requirements.txt). Install it with `python -m pip install -r requirements.txt` in the course's "
+            "virtual environment (scripts/start-course does this).")
+    return version
+
+
+def _config_errors() -> tuple[type[BaseException], ...]:
+    from kubernetes.config.config_exception import ConfigException
+
+    return (ConfigException,)
+
+
+def _transport_errors() -> tuple[type[BaseException], ...]:
+    """What a call raises when the server cannot be reached: socket, TLS and urllib3 errors, ApiException(0)."""
+    import urllib3
+    from kubernetes.client.exceptions import ApiException
+
+    return (OSError, urllib3.exceptions.HTTPError, ApiException)
 
 
 class ApiError(ClusterError):
@@ -118,7 +154,10 @@ class KubeApi:
             raw = response.read()
         except ClusterError:
             raise
-        except Exception as exc:
+        except _config_errors() as exc:
+            raise ClusterError(f"The credentials of {self.where or 'the kubeconfig'} could not be used: {exc}. Export "
+                               "the kubeconfig again (`vagrant up` does).") from None
+        except _transport_errors() as exc:  # anything else is a bug and keeps its own traceback
             status = getattr(exc, "status", None)
             if isinstance(status, int) and status > 0:
                 raise self._api_error(method, path, status, getattr(exc, "reason", ""),

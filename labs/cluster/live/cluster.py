@@ -7,6 +7,7 @@ flows are correlated with probes after each batch.
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
@@ -15,7 +16,7 @@ from typing import Any, Iterable, Sequence
 import yaml
 
 from labs.cluster.base import DEFAULT_PROBE_TIMEOUT, ApplyResult, ClusterError, ClusterInfo
-from labs.cluster.live.api import KubeApi, resource_path
+from labs.cluster.live.api import ApiError, KubeApi, resource_path
 from labs.cluster.live.apply import LAB_LABEL, ResourceMapper, apply_documents, delete_documents, namespace_object
 from labs.cluster.live.connect import DEFAULT_CONNECT_TIMEOUT, Connection, connect
 from labs.cluster.live.convert import namespace_from_api, pod_from_api, service_from_api
@@ -23,6 +24,7 @@ from labs.cluster.live.correlate import attribute, flows_for
 from labs.cluster.live.execpod import KubernetesExec, PodExec
 from labs.cluster.live.facts import agent_status, cilium_config, identity_of, nodes, relay_status
 from labs.cluster.live.hubble import AgentExecHubble, FlowReader
+from labs.cluster.live.policysync import DEFAULT_POLICY_SETTLE, DEFAULT_POLICY_WAIT, PolicySync, touches_policies
 from labs.cluster.live.probe import ProbeRunner
 from labs.cluster.live.progress import Progress, make_progress
 from labs.cluster.live.wait import wait_gone, wait_ready
@@ -55,6 +57,13 @@ def _clean(obj: dict[str, Any], api_version: str, kind: str) -> dict[str, Any]:
     return clean
 
 
+def _workshop_flow_reader(api: KubeApi) -> FlowReader | None:
+    """A workshop trainee reads flows through the room's flows service (`LABS_FLOWS_URL`), not the agents."""
+    from labs.workshop.flows_service import flow_reader_from_env
+
+    return flow_reader_from_env(api.client)
+
+
 class LiveCluster:
     """A real cluster reached through a kubeconfig; see docs/live.md for what runs where."""
 
@@ -63,7 +72,8 @@ class LiveCluster:
     def __init__(self, connection: Connection | None = None, *, context: str | None = None,
                  timeout: float = DEFAULT_CONNECT_TIMEOUT, execer: PodExec | None = None,
                  flow_reader: FlowReader | None = None, hubble: bool = True, reason: str | None = None,
-                 lab: str | None = None, flow_settle: float = 1.0, progress: bool = True):
+                 lab: str | None = None, flow_settle: float = 1.0, progress: bool = True,
+                 policy_wait: float = DEFAULT_POLICY_WAIT, policy_settle: float = DEFAULT_POLICY_SETTLE):
         self.connection = connection or connect(context=context, timeout=timeout)
         if not self.connection.cilium_installed:
             raise ClusterError(f"The cluster at {self.connection.api.server!r} ({self.connection.where}) answers, but "
@@ -71,7 +81,7 @@ class LiveCluster:
                                "`vagrant up --provision`, or set LABS_BACKEND=sim.")
         self.api: KubeApi = self.connection.api
         self.execer: PodExec = execer or KubernetesExec(self.api.client)
-        reader = flow_reader or AgentExecHubble(self.api, self.execer)
+        reader = flow_reader or _workshop_flow_reader(self.api) or AgentExecHubble(self.api, self.execer)
         self.flow_reader: FlowReader | None = reader if hubble else None
         self.reason = reason or (f"live: {self.connection.api.server} ({self.connection.choice.label}, context "
                                  f"{self.connection.choice.context!r}), Cilium "
@@ -81,6 +91,7 @@ class LiveCluster:
         self.show_progress = progress
         self.mapper = ResourceMapper(self.api)
         self.runner = ProbeRunner(self.api, self.execer)
+        self.policy_sync = PolicySync(self.api, self.execer, wait_timeout=policy_wait, settle=policy_settle)
 
     def _progress(self, title: str) -> Progress | None:
         return make_progress(title) if self.show_progress else None
@@ -88,11 +99,29 @@ class LiveCluster:
     # Facts --------------------------------------------------------------------------------------
 
     def info(self, *, agent: bool = True) -> ClusterInfo:
-        """Facts from the API (cilium-config, nodes, relay) and, with `agent`, from `cilium-dbg status`."""
-        config = cilium_config(self.api)
+        """Facts from the API (cilium-config, nodes, relay) and, with `agent`, from `cilium-dbg status`.
+
+        A fact the kubeconfig's user may not read (a workshop trainee's role) is "unknown", named in
+        `extra["unknown"]`; it never fails the call."""
         extra: dict[str, Any] = {"kubeconfig": self.connection.choice.path_text,
                                  "context": self.connection.choice.context, "server": self.api.server,
                                  "kubernetes_version": self.connection.kubernetes_version}
+        unknown: list[str] = []
+
+        def fact(read: Any, default: Any, what: str) -> Any:
+            try:
+                return read(self.api)
+            except ApiError as exc:
+                if exc.status != 403:
+                    raise
+                unknown.append(f"{what}: not readable with this kubeconfig ({exc.detail or 'HTTP 403'})")
+                return default
+
+        config = fact(cilium_config, None, "cilium-config")
+        hubble = fact(relay_status, "unknown (hubble-relay is not readable with this kubeconfig)", "hubble-relay")
+        node_list = fact(nodes, (), "nodes")
+        if unknown:
+            extra["unknown"] = unknown
         status: dict[str, str] = {}
         if agent:
             try:
@@ -109,18 +138,51 @@ class LiveCluster:
             policy_enforcement=config.policy_enforcement if config else "default",
             kube_proxy_replacement=kpr,
             l7_proxy=config.l7_proxy if config else True,
-            hubble=relay_status(self.api), nodes=nodes(self.api), extra=extra)
+            hubble=hubble, nodes=node_list, extra=extra)
 
     def namespaces(self) -> list[Namespace]:
         return [namespace_from_api(o) for o in self.api.items("/api/v1/namespaces")]
 
     def pods(self, namespace: str | None = None) -> list[Pod]:
-        path = resource_path("v1", "pods", namespace=namespace)
-        return [pod_from_api(o) for o in self.api.items(path)]
+        return [pod_from_api(o) for o in self._listing("v1", "pods", namespace)]
 
     def services(self, namespace: str | None = None) -> list[Service]:
-        path = resource_path("v1", "services", namespace=namespace)
-        return [service_from_api(o) for o in self.api.items(path)]
+        return [service_from_api(o) for o in self._listing("v1", "services", namespace)]
+
+    def _listing(self, api_version: str, plural: str, namespace: str | None) -> list[dict[str, Any]]:
+        """One namespace, or every namespace the user may read: cluster-wide when allowed, else namespace by
+        namespace over `readable_namespaces()` (a workshop trainee reads only their own and kube-system)."""
+        if namespace is not None:
+            return self.api.items(resource_path(api_version, plural, namespace=namespace))
+        try:
+            return self.api.items(resource_path(api_version, plural))
+        except ApiError as exc:
+            if exc.status != 403:
+                raise
+        found: list[dict[str, Any]] = []
+        for name in self.readable_namespaces():
+            try:
+                found += self.api.items(resource_path(api_version, plural, namespace=name))
+            except ApiError as exc:
+                if exc.status != 403:
+                    raise
+        return found
+
+    def readable_namespaces(self) -> list[str]:
+        """Where a user without cluster-wide reads looks: in workshop mode the trainee's namespaces (by their
+        label), else every namespace; kube-system always (trainees read kube-dns and the agents there)."""
+        from labs.workshop.names import TRAINEE_ENV
+        from labs.workshop.scope import TRAINEE_LABEL
+
+        trainee = os.environ.get(TRAINEE_ENV, "").strip()
+        selector = f"{TRAINEE_LABEL}={trainee}" if trainee else None
+        try:
+            names = {o["metadata"]["name"] for o in self.api.items("/api/v1/namespaces", label_selector=selector)}
+        except ApiError as exc:
+            if exc.status != 403:
+                raise
+            names = set()
+        return sorted(names | {"kube-system"})
 
     def identity(self, pod: str) -> int | None:
         namespace, _, name = pod.partition("/")
@@ -134,8 +196,13 @@ class LiveCluster:
 
         found: list[Any] = []
         for api_version, plural, kind, _namespaced in POLICY_RESOURCES:
-            listing = self.api.get_or_none(resource_path(api_version, plural))
-            for obj in (listing or {}).get("items") or []:
+            try:
+                items = self._listing(api_version, plural, None)
+            except ApiError as exc:
+                if exc.status not in (403, 404):  # 404: the kind is not served (Cilium CRDs missing)
+                    raise
+                items = []
+            for obj in items:
                 clean = _clean(obj, api_version, kind)
                 meta = clean["metadata"]
                 name = f"<cluster> {kind} " + (f"{meta.get('namespace')}/" if meta.get("namespace") else "") + \
@@ -154,16 +221,23 @@ class LiveCluster:
 
     def apply(self, sources: Iterable[str] | str, *, timeout: float = 120.0, lab: str | None = None,
               wait: bool = True) -> ApplyResult:
+        """Apply, wait for the workloads, and (with policies among the documents) for the agents to realize them."""
         manifest = self._load(sources)
+        before = self.policy_sync.revisions() if wait and manifest.policies else None
         result, targets = apply_documents(self.api, list(manifest.documents), lab=lab or self.lab, mapper=self.mapper)
         if wait:
             wait_ready(self.api, targets, timeout=timeout, progress=self._progress("apply"))
+            if touches_policies((*result.created, *result.configured)):
+                self.policy_sync.wait(before)
         return result
 
     def delete(self, sources: Iterable[str] | str, *, timeout: float = 120.0) -> ApplyResult:
         manifest = self._load(sources)
+        before = self.policy_sync.revisions() if manifest.policies else None
         result, gone = delete_documents(self.api, list(manifest.documents), mapper=self.mapper)
         wait_gone(self.api, [(t.label, t.path) for t in gone], timeout=timeout, progress=self._progress("delete"))
+        if touches_policies(result.deleted):
+            self.policy_sync.wait(before)
         return result
 
     def ensure_namespace(self, name: str, *, lab: str | None = None, labels: dict[str, str] | None = None) -> bool:
@@ -192,6 +266,7 @@ class LiveCluster:
     def delete_policies(self, *, namespaces: Iterable[str] | None = None, cluster_wide: bool = False) -> ApplyResult:
         """Delete policies in the namespaces (default: every namespace labelled ciliumlab.io/lab)."""
         spaces = list(namespaces) if namespaces is not None else self.lab_namespaces()
+        before = self.policy_sync.revisions()
         deleted = []
         for api_version, plural, kind, namespaced in POLICY_RESOURCES:
             if not namespaced:
@@ -207,6 +282,8 @@ class LiveCluster:
                     name = obj["metadata"]["name"]
                     if self.api.delete(resource_path(api_version, plural, namespace=ns, name=name)):
                         deleted.append(f"{kind} {ns}/{name}")
+        if deleted:
+            self.policy_sync.wait(before)
         return ApplyResult(deleted=tuple(deleted))
 
     # Probes and flows ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from labs.cluster.base import ClusterError
-from labs.cluster.live.api import ApiError, KubeApi
+from labs.cluster.live.api import ApiError, KubeApi, check_client_version
 from labs.cluster.live.kubeconfig import KubeconfigChoice, candidates, discover
 
 __all__ = ["Connection", "connect", "build_api", "no_kubeconfig_message", "image_version", "DEFAULT_CONNECT_TIMEOUT"]
@@ -42,6 +42,7 @@ def no_kubeconfig_message(env: dict[str, str] | None = None) -> str:
 
 def build_api(choice: KubeconfigChoice, *, timeout: float = DEFAULT_CONNECT_TIMEOUT) -> KubeApi:
     """An API client for the chosen context, with retries off so that failures surface at once."""
+    check_client_version()
     from kubernetes import client, config
     from kubernetes.config.config_exception import ConfigException
 

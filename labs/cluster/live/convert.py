@@ -40,6 +40,7 @@ def service_from_api(obj: dict[str, Any]) -> Service:
     ports = tuple(ServicePort(int(p["port"]), p.get("targetPort", p["port"]), p.get("protocol", "TCP"), p.get("name"),
                               p.get("nodePort")) for p in spec.get("ports") or [])
     selector = spec.get("selector")
-    return Service(meta.get("name", ""), meta.get("namespace", "default"), ports,
-                   frozen_map(selector) if selector is not None else None, spec.get("type", "ClusterIP"),
-                   spec.get("clusterIP"), _source("Service", meta))
+    return Service(name=meta.get("name", ""), namespace=meta.get("namespace", "default"), ports=ports,
+                   selector=frozen_map(selector) if selector is not None else None,
+                   type=spec.get("type", "ClusterIP"), cluster_ip=spec.get("clusterIP"),
+                   labels=frozen_map(meta.get("labels")), source=_source("Service", meta))

@@ -2,7 +2,7 @@
 
 Probes, Hubble reads and `cilium-dbg status` all go through `PodExec.run`, so their logic is
 tested with a fake that returns recorded outputs; `KubernetesExec` only moves bytes over the
-websocket exec channel of the kubernetes client and enforces the deadline.
+exec subresource's websocket (`wsexec`) and enforces the deadlines.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ import json
 import time
 from dataclasses import dataclass
 from typing import Any, Protocol, Sequence, runtime_checkable
+
+from labs.cluster.live.api import describe_transport_error
+from labs.cluster.live.wsexec import DEFAULT_CONNECT_TIMEOUT, exec_url_and_headers, open_exec_socket, read_channels
 
 __all__ = ["ExecResult", "PodExec", "KubernetesExec", "exit_status"]
 
@@ -58,54 +61,52 @@ def exit_status(status_text: str) -> tuple[int | None, str | None]:
 
 @dataclass
 class KubernetesExec:
-    """The real implementation: the API server's exec subresource over a websocket."""
+    """The real implementation: the API server's exec subresource, one websocket per command.
+
+    Safe to call from many threads at once: the shared ApiClient is only read (see `wsexec`), and the
+    connect and handshake are bounded by `connect_timeout`, the whole command by `timeout`.
+    """
 
     api_client: Any
-    """A `kubernetes.client.ApiClient`."""
+    """A `kubernetes.client.ApiClient` (its configuration: server, TLS, token, proxy)."""
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
 
     def run(self, namespace: str, pod: str, argv: Sequence[str], *, container: str | None = None,
             timeout: float) -> ExecResult:
-        from kubernetes import client
-        from kubernetes.stream import stream
-
-        core = client.CoreV1Api(self.api_client)
-        kwargs: dict[str, Any] = {"command": list(argv), "stderr": True, "stdin": False, "stdout": True,
-                                  "tty": False, "_preload_content": False, "_request_timeout": timeout}
-        if container:
-            kwargs["container"] = container
-        try:
-            resp = stream(core.connect_get_namespaced_pod_exec, pod, namespace, **kwargs)
-        except Exception as exc:
-            status = getattr(exc, "status", None)
-            body = getattr(exc, "body", None) or str(exc)
-            return ExecResult(None, error=f"exec in {namespace}/{pod} failed"
-                              + (f" (HTTP {status})" if status else "") + f": {str(body).strip()[:300]}")
-        out: list[str] = []
-        err: list[str] = []
+        where = f"{namespace}/{pod}"
         deadline = time.monotonic() + timeout
         try:
-            while resp.is_open():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                resp.update(timeout=min(remaining, 0.5))
-                if resp.peek_stdout():
-                    out.append(resp.read_stdout())
-                if resp.peek_stderr():
-                    err.append(resp.read_stderr())
-            finished = not resp.is_open()
-            if finished:
-                out.append(resp.read_stdout() if resp.peek_stdout() else "")
-                err.append(resp.read_stderr() if resp.peek_stderr() else "")
-                code, failure = exit_status(resp.read_channel(3))
-                if failure:
-                    return ExecResult(None, "".join(out), "".join(err),
-                                      error=f"exec in {namespace}/{pod} failed: {failure}")
-            else:
-                code = None
+            url, header = exec_url_and_headers(self.api_client, namespace, pod, argv, container)
+        except Exception as exc:  # the configuration cannot produce a request (e.g. a failing token plugin)
+            return ExecResult(None, error=f"exec in {where} could not be prepared: {exc}")
+        limit = max(0.1, min(self.connect_timeout, timeout))
+        try:
+            ws = open_exec_socket(self.api_client, url, header, connect_timeout=limit)
         except Exception as exc:
-            return ExecResult(None, "".join(out), "".join(err), error=f"exec in {namespace}/{pod} broke off: {exc}")
+            return ExecResult(None, error=f"exec in {where} failed{_connect_failure(exc, limit)}")
+        try:
+            streams = read_channels(ws, deadline=deadline)
+        except Exception as exc:
+            return ExecResult(None, error=f"exec in {where} broke off: {exc}")
         finally:
             with contextlib.suppress(Exception):  # closing a dead socket is not worth reporting
-                resp.close()
-        return ExecResult(code, "".join(out), "".join(err), timed_out=not finished)
+                ws.close(timeout=0.5)
+        stdout, stderr = streams.text(1), streams.text(2)
+        if not streams.finished:
+            return ExecResult(None, stdout, stderr, timed_out=True)
+        code, failure = exit_status(streams.text(3))
+        if failure:
+            return ExecResult(None, stdout, stderr, error=f"exec in {where} failed: {failure}")
+        return ExecResult(code, stdout, stderr)
+
+
+def _connect_failure(exc: BaseException, limit: float) -> str:
+    """` (HTTP 403): message` for a refused upgrade, `: no answer within 5 s` for a silent server."""
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int):
+        body = getattr(exc, "resp_body", None) or b""
+        text = body.decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else str(body)
+        with contextlib.suppress(ValueError, AttributeError):
+            text = json.loads(text).get("message") or text
+        return f" (HTTP {status}): {str(text).strip()[:300] or exc}"
+    return f": {describe_transport_error(exc, limit)}"

@@ -8,11 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from labs.cluster.base import ClusterError
 from labs.cluster.live.api import KubeApi
 from labs.cluster.live.classify import Classified, classify_dns, classify_http, classify_ping
 from labs.cluster.live.commands import dns_command, http_command, ping_command
 from labs.cluster.live.correlate import Endpoints
 from labs.cluster.live.execpod import PodExec
+from labs.cluster.live.probe_tools import PROBE_CONTAINER_ANNOTATION, probe_container
 from labs.cluster.live.wait import pod_problem, pod_ready
 from labs.outcomes import Outcome
 from labs.probes import Probe
@@ -21,7 +23,6 @@ __all__ = ["ProbeRunner", "Resolved", "ProbeSetupError", "EXEC_GRACE", "PROBE_CO
 
 EXEC_GRACE = 3.0
 """Seconds an exec may take beyond the probe's own timeout (exec setup, process start)."""
-PROBE_CONTAINER_ANNOTATION = "ciliumlab.io/probe-container"
 WORLD_ADDRESS = "1.1.1.1"
 
 
@@ -135,10 +136,7 @@ class ProbeRunner:
 
     def resolve(self, probe: Probe, timeout: float) -> Resolved:
         source = self._pod(probe.source, "source")
-        spec = source.get("spec") or {}
-        annotations = (source.get("metadata") or {}).get("annotations") or {}
-        containers = [c.get("name") for c in spec.get("containers") or []]
-        container = annotations.get(PROBE_CONTAINER_ANNOTATION) or (containers[0] if containers else None)
+        container = probe_container(source)
         src_ips = frozenset(filter(None, [(source.get("status") or {}).get("podIP")]))
         base = dict(source_namespace=probe.source_namespace, source_pod=probe.source_pod, source_ips=src_ips)
         if probe.target is None:
@@ -197,6 +195,8 @@ class ProbeRunner:
             res = self.resolve(probe, timeout)
         except ProbeSetupError as exc:
             return Classified(Outcome.ERROR, str(exc)), None
+        except ClusterError as exc:  # e.g. 403 for a workshop trainee: this cell fails, not the matrix
+            return Classified(Outcome.ERROR, f"the destination could not be looked up: {exc}"), None
         result = self.execer.run(res.namespace, res.pod, res.argv, container=res.container,
                                  timeout=timeout + EXEC_GRACE)
         if res.kind == "dns":

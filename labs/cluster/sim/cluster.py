@@ -22,6 +22,7 @@ from labs.cluster.sim.network import (
     builtin_objects,
     default_nodes,
 )
+from labs.cluster.sim.nodeports import allocate_node_ports
 from labs.cluster.sim.resolve import Resolved, ResolveError, backends, cluster_dns_name
 from labs.cluster.sim.state import ObjectStore
 from labs.cluster.sim.targets import TargetsMixin
@@ -131,6 +132,7 @@ class SimCluster(TargetsMixin):
                 old = self.store.services.get(svc.key)
                 svc = replace(svc, cluster_ip=old.cluster_ip if old else self.addressing.service_ip())
             services.append(svc)
+        services = allocate_node_ports(services, self.store.services)
         result = self.store.apply(replace(ms, services=services), self._place)
         self._engine = None
         return result
