@@ -55,7 +55,6 @@ def _go_env() -> dict[str, str]:
     env = dict(os.environ)
     env["GOFLAGS"] = "-mod=mod"
     env["GOTOOLCHAIN"] = "local"
-    env.setdefault("CGO_ENABLED", "0")
     env["GOWORK"] = "off"
     return env
 
