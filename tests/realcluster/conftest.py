@@ -25,6 +25,11 @@ REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 
 
+def pytest_configure(config):
+    # Known with or without pytest-xdist loaded (`-p no:xdist` with --strict-markers).
+    config.addinivalue_line("markers", "xdist_group(name): run every test of the group on one xdist worker")
+
+
 def pytest_collection_modifyitems(config, items):
     """One xdist worker runs every test here (`--dist loadgroup`): module fixtures such as the workshop's
     provision and tear down shared objects that a second worker would pull from under its tests."""

@@ -94,28 +94,79 @@ def _release(live, held: str, ns: str) -> None:
         time.sleep(0.5)
 
 
+def _restricted_namespace(live, ns: str) -> None:
+    """A namespace whose Pod Security level is `restricted`: admission refuses a plain nginx pod there."""
+    live.ensure_namespace(ns, labels={"pod-security.kubernetes.io/enforce": "restricted"})
+
+
+def _plain_pod(ns: str) -> str:
+    return f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: plain, namespace: {ns}}}
+spec: {{containers: [{{name: web, image: "nginx:1.27"}}]}}
+"""
+
+
+def _wait_absent(live, ns: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while live.api.get_or_none(resource_path("v1", "namespaces", name=ns)) is not None:
+        assert time.monotonic() < deadline, f"{ns} still there after {timeout:g} s"
+        time.sleep(0.5)
+
+
 def test_a_document_the_server_rejects_means_nothing_is_applied(live):
-    """The validator accepts all three documents; the server refuses the one aimed at a terminating namespace
-    (NamespaceLifecycle admission, which a dry run runs). The other two must not be applied, and the
-    namespace created for them must be removed again."""
-    closing, fresh = _ns("closing"), _ns("fresh")
-    held = _terminating_namespace(live, closing)
+    """The validator accepts all three documents; Pod Security admission (which a dry run runs) refuses the
+    pod. The other two must not be applied, and the namespace created for them must be removed again."""
+    strict, fresh = _ns("restricted"), _ns("fresh")
+    _restricted_namespace(live, strict)
+    text = _configmap(fresh, "first") + "---" + _cnp(fresh, "web-from-client") + "---" + _plain_pod(strict)
+    with pytest.raises(ClusterError) as err:
+        live.apply(text, wait=False)
+    message = str(err.value)
+    assert "rejected 1 document" in message and "nothing was applied" in message
+    assert f"Pod {strict}/plain" in message and 'violates PodSecurity "restricted' in message
+    assert live.api.get_or_none(resource_path("v1", "configmaps", namespace=fresh, name="first")) is None
+    assert live.api.get_or_none(resource_path("cilium.io/v2", "ciliumnetworkpolicies", namespace=fresh,
+                                              name="web-from-client")) is None
+    _wait_absent(live, fresh)
+    live.delete_namespaces([strict], timeout=60)
+
+
+def test_a_corrected_apply_right_after_a_rejected_one_succeeds(live):
+    """The rejected apply deletes the namespace it created; deletion takes the namespace controller a few
+    seconds, and a namespace being deleted refuses new objects. The next apply waits for it to go."""
+    strict, fresh = _ns("restricted"), _ns("again")
+    _restricted_namespace(live, strict)
+    with pytest.raises(ClusterError):
+        live.apply(_configmap(fresh, "first") + "---" + _plain_pod(strict), wait=False)
+    result = live.apply(_configmap(fresh, "first"), wait=False)
+    assert f"ConfigMap {fresh}/first" in result.created
+    assert live.api.get(resource_path("v1", "configmaps", namespace=fresh, name="first"))["data"] == {"value": "1"}
+    live.delete_namespaces([strict, fresh], timeout=60)
+
+
+def test_waiting_for_a_namespace_being_deleted_is_bounded(live):
+    """A finalizer nobody removes keeps the namespace Terminating: the apply gives up after its wait."""
+    from labs.cluster.live.apply import apply_documents
+    from labs.manifests import load_text
+
+    ns = _ns("closing")
+    live.apply(f"""
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: held, namespace: {ns}, finalizers: [ciliumlab.io/test-hold]}}
+""", wait=False)
+    live.api.delete(resource_path("v1", "namespaces", name=ns))
+    started = time.monotonic()
     try:
-        text = _configmap(fresh, "first") + "---" + _cnp(fresh, "web-from-client") + "---" + _cnp(closing, "late")
-        with pytest.raises(ClusterError) as err:
-            live.apply(text, wait=False)
-        message = str(err.value)
-        assert "rejected 1 document" in message and "nothing was applied" in message
-        assert f"CiliumNetworkPolicy {closing}/late" in message and "being terminated" in message
-        assert live.api.get_or_none(resource_path("v1", "configmaps", namespace=fresh, name="first")) is None
-        assert live.api.get_or_none(resource_path("cilium.io/v2", "ciliumnetworkpolicies", namespace=fresh,
-                                                  name="web-from-client")) is None
-        deadline = time.monotonic() + 60
-        while live.api.get_or_none(resource_path("v1", "namespaces", name=fresh)) is not None:
-            assert time.monotonic() < deadline, f"{fresh}, created for the dry run, was not removed"
-            time.sleep(0.5)
+        with pytest.raises(ClusterError, match=f"The namespace '{ns}' is still being deleted after 2 s"):
+            apply_documents(live.api, load_text(_configmap(ns, "late")).documents, namespace_wait=2)
+        assert time.monotonic() - started < 10
     finally:
-        _release(live, held, closing)
+        live.api.request("PATCH", resource_path("v1", "configmaps", namespace=ns, name="held"),
+                         body={"metadata": {"finalizers": None}}, content_type="application/merge-patch+json")
+    _wait_absent(live, ns)
 
 
 def test_the_crd_schema_rejects_in_the_dry_run(live):
