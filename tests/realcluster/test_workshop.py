@@ -168,3 +168,13 @@ def test_two_trainees_get_their_own_node_ports(workshop):
         services = live.api.items(resource_path("v1", "services", namespace=_own(trainee)))
         ports[trainee] = {p["nodePort"] for s in services for p in s["spec"].get("ports") or [] if p.get("nodePort")}
     assert ports["alice"] and ports["bob"] and not ports["alice"] & ports["bob"]
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="the shared read role (labs.workshop.rbac CLUSTER_READ_RULES) lets every trainee list all "
+                   "namespaces, so alice sees bob's namespace names and labels")
+def test_a_trainee_does_not_see_another_trainees_namespaces(workshop):
+    alice = _trainee_api(workshop, "alice")
+    names = {n["metadata"]["name"] for n in alice.items("/api/v1/namespaces")}
+    assert _own("alice") in names
+    assert _own("bob") not in names
