@@ -1,11 +1,10 @@
 """One real control plane (scripts/local-cluster) shared by every test here, started once per test run.
 
-Every test here runs on one xdist worker (the `realcluster` group; scripts/run-tests passes
-`--dist loadgroup`), in parallel with the rest of the suite on the other. Should several workers ever
-use the cluster, a file lock and a count of users in the run's shared temporary directory make the first
-one start it and the last one stop it. Starting it needs the binaries (built into the user's cache on
-first use). When it cannot be built or started the tests are skipped with the reason, or fail under
-LABS_REQUIRE_TOOLS=1 (CI). LABS_LOCAL_CLUSTER=0 skips them on purpose.
+Under pytest-xdist each worker runs this session fixture; a file lock and a count of users in the run's shared
+temporary directory make the first worker start the cluster and the last one stop it. Tests work in names of
+their own (namespaces `rt-*`, trainees suffixed by worker), so workers do not collide. Starting it needs the
+binaries (built into the user's cache on first use). When it cannot be built or started the tests are skipped
+with the reason, or fail under LABS_REQUIRE_TOOLS=1 (CI). LABS_LOCAL_CLUSTER=0 skips them on purpose.
 """
 
 from __future__ import annotations
@@ -22,20 +21,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
-
-
-def pytest_configure(config):
-    # Known with or without pytest-xdist loaded (`-p no:xdist` with --strict-markers).
-    config.addinivalue_line("markers", "xdist_group(name): run every test of the group on one xdist worker")
-
-
-def pytest_collection_modifyitems(config, items):
-    """One xdist worker runs every test here (`--dist loadgroup`): module fixtures such as the workshop's
-    provision and tear down shared objects that a second worker would pull from under its tests."""
-    for item in items:
-        if HERE in Path(str(item.fspath)).resolve().parents:
-            item.add_marker(pytest.mark.xdist_group("realcluster"))
 UP_TIMEOUT = float(os.environ.get("LABS_LOCAL_CLUSTER_TIMEOUT", "240"))
 
 

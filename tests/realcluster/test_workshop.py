@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from labs.cluster.base import ClusterError
 from labs.cluster.live.api import ApiError, resource_path
@@ -21,6 +22,9 @@ from labs.workshop.scope import NamespaceMap
 
 REPO = Path(__file__).resolve().parents[2]
 LAB = "02-segregation"
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw").removeprefix("gw")
+ALICE, BOB = f"alice{_WORKER}", f"bob{_WORKER}"
+"""Trainee names of this xdist worker: two workers provision two rooms side by side on one cluster."""
 
 
 def _labs(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -30,10 +34,12 @@ def _labs(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.C
 
 @pytest.fixture(scope="module")
 def workshop(local_cluster, tmp_path_factory):
-    """alice and bob provisioned for lab 02 by `labs workshop provision --backend live`; torn down after."""
+    """ALICE and BOB provisioned for lab 02 by `labs workshop provision --backend live`; torn down after.
+
+    The teardown leaves the workshop's shared objects (a second worker's room may still use them)."""
     root = tmp_path_factory.mktemp("workshop")
     trainees = root / "trainees.txt"
-    trainees.write_text("alice\nbob\n")
+    trainees.write_text(f"{ALICE}\n{BOB}\n")
     (root / "repo").mkdir()
     env = {**os.environ, "KUBECONFIG": str(local_cluster.kubeconfig), "LABS_REPO": str(root / "repo"),
            "HOME": str(root), "LABS_BACKEND": "live"}
@@ -44,7 +50,7 @@ def workshop(local_cluster, tmp_path_factory):
     assert done.returncode == 0, done.stdout + done.stderr
     yield {"env": env, "common": common, "root": root, "kubeconfigs": root / "ws" / "kubeconfigs",
            "provision": done.stdout}
-    gone = _labs(env, "workshop", "teardown", *common, "--shared")
+    gone = _labs(env, "workshop", "teardown", *common)
     assert gone.returncode == 0, gone.stdout + gone.stderr
 
 
@@ -64,7 +70,7 @@ def _own(trainee: str) -> str:
 
 
 def test_provisioning_wrote_private_token_kubeconfigs(workshop):
-    for trainee in ("alice", "bob"):
+    for trainee in (ALICE, BOB):
         path = workshop["kubeconfigs"] / f"{trainee}.kubeconfig"
         assert path.stat().st_mode & 0o777 == 0o600
     assert "Provisioned 2 trainee(s)" in workshop["provision"]
@@ -78,8 +84,8 @@ def test_the_real_authorizer_confirms_isolation(workshop):
 
 
 def test_a_trainee_works_in_their_own_namespace(workshop):
-    alice = _trainee_api(workshop, "alice")
-    ns = _own("alice")
+    alice = _trainee_api(workshop, ALICE)
+    ns = _own(ALICE)
     path = resource_path("v1", "configmaps", namespace=ns, name="notes")
     alice.apply(path, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "notes", "namespace": ns},
                        "data": {"a": "1"}})
@@ -89,8 +95,8 @@ def test_a_trainee_works_in_their_own_namespace(workshop):
 
 @pytest.mark.parametrize("verb", ["get", "list", "create"])
 def test_a_trainee_cannot_touch_another_trainees_namespace(workshop, verb):
-    alice = _trainee_api(workshop, "alice")
-    bob_ns = _own("bob")
+    alice = _trainee_api(workshop, ALICE)
+    bob_ns = _own(BOB)
     with pytest.raises(ApiError) as err:
         if verb == "get":
             alice.get(resource_path("v1", "configmaps", namespace=bob_ns, name="kube-root-ca.crt"))
@@ -102,24 +108,24 @@ def test_a_trainee_cannot_touch_another_trainees_namespace(workshop, verb):
                                "metadata": {"name": "intrude", "namespace": bob_ns},
                                "spec": {"endpointSelector": {}, "ingress": [{}]}}, dry_run=True)
     assert err.value.status == 403
-    assert "system:serviceaccount:ciliumlab-workshop:trainee-alice" in err.value.detail
+    assert f"system:serviceaccount:ciliumlab-workshop:trainee-{ALICE}" in err.value.detail
 
 
 def test_a_trainee_cannot_read_another_trainees_token(workshop):
-    alice = _trainee_api(workshop, "alice")
+    alice = _trainee_api(workshop, ALICE)
     with pytest.raises(ApiError) as err:
-        alice.get(resource_path("v1", "secrets", namespace="ciliumlab-workshop", name="trainee-bob-token"))
+        alice.get(resource_path("v1", "secrets", namespace="ciliumlab-workshop", name=f"trainee-{BOB}-token"))
     assert err.value.status == 403
 
 
 def test_the_namespace_guard_and_pod_security_hold(workshop):
-    alice = _trainee_api(workshop, "alice")
-    ns = _own("alice")
+    alice = _trainee_api(workshop, ALICE)
+    ns = _own(ALICE)
     path = resource_path("v1", "namespaces", name=ns)
     alice.request("PATCH", path, body={"metadata": {"labels": {"team": "a"}}},
                   content_type="application/merge-patch+json")
     with pytest.raises(ApiError, match="cannot change the ciliumlab.io/trainee label|Trainees cannot change"):
-        alice.request("PATCH", path, body={"metadata": {"labels": {"ciliumlab.io/trainee": "bob"}}},
+        alice.request("PATCH", path, body={"metadata": {"labels": {"ciliumlab.io/trainee": BOB}}},
                       content_type="application/merge-patch+json")
     with pytest.raises(ApiError, match="pod-security"):
         alice.request("PATCH", path,
@@ -137,16 +143,19 @@ def test_the_trainees_lab_applies_within_the_role(workshop, monkeypatch):
     from labs.cluster.live.connect import connect
     from labs.cluster.live.kubeconfig import discover
 
-    env = {"KUBECONFIG": str(workshop["kubeconfigs"] / "alice.kubeconfig"), "LABS_TRAINEE": "alice",
+    env = {"KUBECONFIG": str(workshop["kubeconfigs"] / f"{ALICE}.kubeconfig"), "LABS_TRAINEE": ALICE,
            "HOME": str(workshop["root"]), "LABS_REPO": str(workshop["root"] / "repo")}
     live = LiveCluster(connect(discover(env=env), timeout=10), hubble=False, progress=False)
-    text = rewrite_text((REPO / "manifests" / LAB / "workloads.yaml").read_text(), NamespaceMap("alice"),
-                        strict=False).to_yaml()
-    result = live.apply(text, wait=False)
+    objs = rewrite_text((REPO / "manifests" / LAB / "workloads.yaml").read_text(), NamespaceMap(ALICE),
+                        strict=False).documents
+    for obj in objs:  # the lab's fixed nodePort is shared by all rooms (see the expected failure below)
+        for port in (obj.get("spec") or {}).get("ports") or [] if obj.get("kind") == "Service" else []:
+            port.pop("nodePort", None)
+    result = live.apply(yaml.safe_dump_all(objs, sort_keys=False), wait=False)
     assert result.created
-    assert all(_own("alice") in label or label.startswith("Namespace") for label in result.created)
+    assert all(_own(ALICE) in label or label.startswith("Namespace") for label in result.created)
     with pytest.raises(ClusterError, match="403"):
-        live.apply(f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x, namespace: {_own('bob')}}}\n", wait=False)
+        live.apply(f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x, namespace: {_own(BOB)}}}\n", wait=False)
 
 
 @pytest.mark.xfail(strict=True, raises=ClusterError,
@@ -158,7 +167,7 @@ def test_two_trainees_get_their_own_node_ports(workshop):
     from labs.cluster.live.kubeconfig import discover
 
     ports = {}
-    for trainee in ("alice", "bob"):
+    for trainee in (ALICE, BOB):
         env = {"KUBECONFIG": str(workshop["kubeconfigs"] / f"{trainee}.kubeconfig"), "LABS_TRAINEE": trainee,
                "HOME": str(workshop["root"]), "LABS_REPO": str(workshop["root"] / "repo")}
         live = LiveCluster(connect(discover(env=env), timeout=10), hubble=False, progress=False)
@@ -167,14 +176,14 @@ def test_two_trainees_get_their_own_node_ports(workshop):
         live.apply(text, wait=False)
         services = live.api.items(resource_path("v1", "services", namespace=_own(trainee)))
         ports[trainee] = {p["nodePort"] for s in services for p in s["spec"].get("ports") or [] if p.get("nodePort")}
-    assert ports["alice"] and ports["bob"] and not ports["alice"] & ports["bob"]
+    assert ports[ALICE] and ports[BOB] and not ports[ALICE] & ports[BOB]
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError,
                    reason="the shared read role (labs.workshop.rbac CLUSTER_READ_RULES) lets every trainee list all "
                    "namespaces, so alice sees bob's namespace names and labels")
 def test_a_trainee_does_not_see_another_trainees_namespaces(workshop):
-    alice = _trainee_api(workshop, "alice")
+    alice = _trainee_api(workshop, ALICE)
     names = {n["metadata"]["name"] for n in alice.items("/api/v1/namespaces")}
-    assert _own("alice") in names
-    assert _own("bob") not in names
+    assert _own(ALICE) in names
+    assert _own(BOB) not in names
