@@ -198,7 +198,7 @@ def ensure_binaries(versions: Versions, *, out: TextIO | None = None, root: Path
     work.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     say(f">> building the local cluster v{versions.kubernetes} into {bin_dir} (first time only; "
-        "about 20 to 40 minutes on two cores)")
+        "about 15 minutes on two idle cores, longer on a busy machine)")
     kube_src, commit, etcd = _prepare_kubernetes(go, versions, work, say)
     say(">> downloading the modules Kubernetes needs")
     _run([go, "mod", "download"], kube_src, "Downloading the Kubernetes dependencies")
