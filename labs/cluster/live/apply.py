@@ -9,6 +9,7 @@ server-side dry run of every document, and only when all pass the real server-si
 from __future__ import annotations
 
 import copy
+import time
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -113,10 +114,33 @@ def _rejected(failures: list[tuple[Target, ApiError]]) -> ClusterError:
     return ClusterError("\n".join(lines))
 
 
+def _after_termination(api: KubeApi, path: str, current: dict[str, Any] | None, timeout: float) -> dict | None:
+    """The namespace as it stands once any deletion in progress has finished (None: it is gone).
+
+    A namespace being deleted refuses new content, and deletion takes the namespace controller a few
+    seconds: right after a reset, or after a rejected apply removed the namespaces it had created.
+    """
+    if current is None or (current.get("status") or {}).get("phase") != "Terminating":
+        return current
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        current = api.get_or_none(path)
+        if current is None:
+            return None
+    name = path.rsplit("/", 1)[-1]
+    raise ClusterError(f"The namespace {name!r} is still being deleted after {timeout:g} s, and a namespace being "
+                       "deleted refuses new objects. Wait until it is gone (`kubectl get namespace "
+                       f"{name}` says NotFound), then apply again.")
+
+
 def apply_documents(api: KubeApi, docs: list[Document], *, lab: str | None = None,
                     default_namespace: str = "default", mapper: ResourceMapper | None = None,
-                    ) -> tuple[ApplyResult, list[Target]]:
-    """Dry-run everything, then apply everything; returns what changed and the applied targets."""
+                    namespace_wait: float = 60.0) -> tuple[ApplyResult, list[Target]]:
+    """Dry-run everything, then apply everything; returns what changed and the applied targets.
+
+    A namespace still being deleted is waited for (at most `namespace_wait` seconds) and created again.
+    """
     mapper = mapper or ResourceMapper(api)
     targets = _targets(mapper, docs, lab, default_namespace)
     ns_targets = [t for t in targets if t.kind == "Namespace"]
@@ -130,7 +154,7 @@ def apply_documents(api: KubeApi, docs: list[Document], *, lab: str | None = Non
     for obj, target in ns_objects:
         name = obj["metadata"]["name"]
         path = resource_path("v1", "namespaces", name=name)
-        current = api.get_or_none(path)
+        current = _after_termination(api, path, api.get_or_none(path), namespace_wait)
         if target is not None:
             before[target.path] = (current or {}).get("metadata", {}).get("resourceVersion")
         if current is not None:

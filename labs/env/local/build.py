@@ -1,0 +1,221 @@
+"""Build the control plane from the Go module proxy, once per version, into the user's cache.
+
+k8s.io/kubernetes cannot be built as published: its go.mod replaces every k8s.io/<staging> module by a
+./staging/src directory that the module zip leaves out. The build copies the module to a writable
+directory and rewrites go.mod to require the published staging modules of the same release
+(v0.<minor>.<patch>), which are cut from the same commit. etcd is built from go.etcd.io/etcd/server/v3
+at the version the Kubernetes release names in build/dependencies.yaml, through a one-line wrapper module
+(replace directives of a dependency are ignored, so the server module's own ../api replaces do not apply).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, TextIO
+
+import yaml
+
+from labs.env.local.layout import LocalClusterError, Versions, cache_root
+
+__all__ = ["COMPONENTS", "Binaries", "unstage_go_mod", "etcd_version_of", "ensure_binaries", "find_go",
+           "go_module_dir"]
+
+COMPONENTS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
+STAMP = "BUILT.json"
+
+
+@dataclass(frozen=True)
+class Binaries:
+    directory: Path
+    kubernetes: str
+    etcd: str
+
+    def path(self, name: str) -> Path:
+        return self.directory / name
+
+
+def find_go() -> str:
+    found = shutil.which("go") or ("/usr/local/go/bin/go" if Path("/usr/local/go/bin/go").exists() else None)
+    if not found:
+        raise LocalClusterError("Go is not installed (no `go` on PATH or in /usr/local/go/bin); the local cluster "
+                                "is built from Go modules. Install Go >= 1.25 and run again.")
+    return found
+
+
+def _go_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["GOFLAGS"] = "-mod=mod"
+    env["GOTOOLCHAIN"] = "local"
+    env["GOWORK"] = "off"
+    return env
+
+
+def _run(cmd: list[str], cwd: Path, what: str) -> str:
+    proc = subprocess.run(cmd, cwd=cwd, env=_go_env(), capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
+        raise LocalClusterError(f"{what} failed ({' '.join(cmd)} in {cwd}, exit {proc.returncode}):\n{tail}")
+    return proc.stdout
+
+
+def go_module_dir(go: str, module: str, version: str, cwd: Path) -> dict:
+    """`go mod download -json module@version`: the module's read-only directory, checksum and origin."""
+    out = _run([go, "mod", "download", "-json", f"{module}@{version}"], cwd, f"Downloading {module}@{version}")
+    info = json.loads(out)
+    if info.get("Error"):
+        raise LocalClusterError(f"Downloading {module}@{version} failed: {info['Error']}")
+    return info
+
+
+def unstage_go_mod(text: str, staging_version: str) -> str:
+    """go.mod of k8s.io/kubernetes with the ./staging replaces dropped and their v0.0.0 requirements pinned.
+
+    Only modules named in the replace block change; pseudo-versions such as k8s.io/utils
+    v0.0.0-2025... stay as they are.
+    """
+    block = re.search(r"^replace \(\n(.*?)^\)\n", text, flags=re.S | re.M)
+    if block is None:
+        raise LocalClusterError("k8s.io/kubernetes go.mod has no replace block: the module layout changed; "
+                                "this build recipe needs updating")
+    staged = [line.split()[0] for line in block.group(1).splitlines()
+              if "=> ./staging/" in line]
+    text = text[:block.start()] + text[block.end():]
+    for module in staged:
+        text = re.sub(rf"(^\t{re.escape(module)}) v0\.0\.0(?=$| )", rf"\1 {staging_version}", text, flags=re.M)
+    return text
+
+
+def etcd_version_of(kubernetes_dir: Path) -> str:
+    """The etcd version a Kubernetes release is built and tested with (build/dependencies.yaml)."""
+    deps = yaml.safe_load((kubernetes_dir / "build" / "dependencies.yaml").read_text())
+    for dep in deps.get("dependencies") or []:
+        if dep.get("name") == "etcd":
+            return str(dep["version"])
+    raise LocalClusterError(f"{kubernetes_dir}/build/dependencies.yaml names no etcd version")
+
+
+def _ldflags(version: str, commit: str) -> str:
+    major, minor, _ = version.split(".")
+    pairs = {"gitVersion": f"v{version}", "gitMajor": major, "gitMinor": minor, "gitCommit": commit,
+             "gitTreeState": "clean", "buildDate": "1970-01-01T00:00:00Z"}
+    flags = ["-s", "-w"]
+    for package in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
+        flags += [f"-X {package}.{key}={value}" for key, value in pairs.items()]
+    return " ".join(flags)
+
+
+def _go_build(cmd: list[str], cwd: Path, what: str, say: Callable[[str], None], every: float = 30.0) -> None:
+    """Run `go build -v`, printing how many packages were compiled every `every` seconds."""
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=_go_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    lines: list[str] = []
+    done = threading.Event()
+
+    def ticker() -> None:
+        while not done.wait(every):
+            say(f"   {what}: {len(lines)} packages compiled, {time.monotonic() - start:.0f} s")
+
+    thread = threading.Thread(target=ticker, daemon=True)
+    thread.start()
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.append(line.rstrip())
+    code = proc.wait()
+    done.set()
+    if code != 0:
+        errors = [ln for ln in lines if ":" in ln and not ln.startswith(("go: downloading", "#"))][-15:]
+        raise LocalClusterError(f"Building {what} failed (exit {code}) in {cwd}:\n" + "\n".join(errors or lines[-15:]))
+    say(f"   {what}: built in {time.monotonic() - start:.0f} s")
+
+
+def _prepare_kubernetes(go: str, versions: Versions, work: Path, say: Callable[[str], None]) -> tuple[Path, str, str]:
+    info = go_module_dir(go, "k8s.io/kubernetes", f"v{versions.kubernetes}", work)
+    source = Path(info["Dir"])
+    commit = str((info.get("Origin") or {}).get("Hash") or "")
+    src = work / "kubernetes"
+    ready = src / ".ciliumlab-unstaged"
+    if not ready.exists():
+        say(f">> copying k8s.io/kubernetes@v{versions.kubernetes} to a writable tree and pinning the staging "
+            f"modules at {versions.staging}")
+        if src.exists():
+            shutil.rmtree(src)
+        shutil.copytree(source, src, ignore=shutil.ignore_patterns("vendor", "go.work", "go.work.sum"))
+        for path in [src, *src.rglob("*")]:
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode | 0o200)
+        gomod = src / "go.mod"
+        gomod.write_text(unstage_go_mod(gomod.read_text(), versions.staging))
+        ready.write_text(versions.staging + "\n")
+    return src, commit, etcd_version_of(source)
+
+
+def _prepare_etcd(go: str, version: str, work: Path) -> Path:
+    src = work / "etcd"
+    src.mkdir(parents=True, exist_ok=True)
+    gomod = src / "go.mod"
+    if not gomod.exists() or f"v{version}" not in gomod.read_text():
+        gomod.write_text("module ciliumlab.local/etcd\n\ngo 1.25\n")
+        (src / "go.sum").unlink(missing_ok=True)
+        _run([go, "get", f"go.etcd.io/etcd/server/v3@v{version}"], src, f"Resolving etcd v{version}")
+    return src
+
+
+def _cached(bin_dir: Path, versions: Versions) -> Binaries | None:
+    stamp = bin_dir / STAMP
+    if not stamp.exists():
+        return None
+    data = json.loads(stamp.read_text())
+    names = [*COMPONENTS, "etcd"]
+    if data.get("kubernetes") != versions.kubernetes or not all((bin_dir / n).is_file() for n in names):
+        return None
+    return Binaries(bin_dir, versions.kubernetes, str(data.get("etcd")))
+
+
+def ensure_binaries(versions: Versions, *, out: TextIO | None = None, root: Path | None = None) -> Binaries:
+    """The cached binaries of this version, building them first when they are missing."""
+    stream = out or sys.stderr
+
+    def say(text: str) -> None:
+        print(text, file=stream, flush=True)
+
+    base = (root or cache_root()) / versions.kubernetes
+    bin_dir = base / "bin"
+    found = _cached(bin_dir, versions)
+    if found:
+        return found
+    go = find_go()
+    work = base / "src"
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    say(f">> building the local cluster v{versions.kubernetes} into {bin_dir} (first time only; "
+        "about 15 minutes on two idle cores, longer on a busy machine)")
+    kube_src, commit, etcd = _prepare_kubernetes(go, versions, work, say)
+    say(">> downloading the modules Kubernetes needs")
+    _run([go, "mod", "download"], kube_src, "Downloading the Kubernetes dependencies")
+    staging = base / "bin.partial"
+    staging.mkdir(parents=True, exist_ok=True)
+    nice = ["nice", "-n", "10"] if shutil.which("nice") else []
+    say(f">> compiling {', '.join(COMPONENTS)} (nice, {os.cpu_count()} cores)")
+    _go_build([*nice, go, "build", "-v", "-trimpath", "-ldflags", _ldflags(versions.kubernetes, commit),
+               "-o", str(staging) + "/", *[f"./cmd/{c}" for c in COMPONENTS]], kube_src, "kubernetes", say)
+    say(f">> compiling etcd v{etcd} (go.etcd.io/etcd/server/v3)")
+    etcd_src = _prepare_etcd(go, etcd, work)
+    _go_build([*nice, go, "build", "-v", "-trimpath", "-ldflags", "-s -w", "-o", str(staging / "etcd"),
+               "go.etcd.io/etcd/server/v3"], etcd_src, "etcd", say)
+    (staging / STAMP).write_text(json.dumps({"kubernetes": versions.kubernetes, "commit": commit, "etcd": etcd,
+                                             "seconds": round(time.monotonic() - started)}) + "\n")
+    if bin_dir.exists():
+        shutil.rmtree(bin_dir)
+    staging.rename(bin_dir)
+    say(f">> built in {time.monotonic() - started:.0f} s")
+    return Binaries(bin_dir, versions.kubernetes, etcd)

@@ -1,0 +1,114 @@
+"""One real control plane (scripts/local-cluster) shared by every test here, started once per test run.
+
+Under pytest-xdist each worker runs this session fixture; a file lock and a count of users in the run's shared
+temporary directory make the first worker start the cluster and the last one stop it. Tests work in names of
+their own (namespaces `rt-*`, trainees suffixed by worker), so workers do not collide. Starting it needs the
+binaries (built into the user's cache on first use). When it cannot be built or started the tests are skipped
+with the reason, or fail under LABS_REQUIRE_TOOLS=1 (CI). LABS_LOCAL_CLUSTER=0 skips them on purpose.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+UP_TIMEOUT = float(os.environ.get("LABS_LOCAL_CLUSTER_TIMEOUT", "240"))
+
+
+@dataclass(frozen=True)
+class LocalCluster:
+    state_dir: Path
+    kubeconfig: Path
+
+    def cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        return _cli(self.state_dir, *args, timeout=timeout)
+
+    def admin(self):
+        """The local cluster tool's own admin client (raw bytes in and out)."""
+        from labs.env.local.rest import AdminClient
+
+        ports = json.loads((self.state_dir / "cluster.json").read_text())["ports"]
+        return AdminClient(ports["apiserver"], self.state_dir / "pki", timeout=20.0)
+
+
+def _cli(state_dir: Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "labs.env.local", "--dir", str(state_dir), *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("LABS_REQUIRE_TOOLS") == "1":
+        pytest.fail(f"the local cluster is required (LABS_REQUIRE_TOOLS=1) but {reason}", pytrace=False)
+    pytest.skip(f"local cluster not available: {reason}")
+
+
+@contextmanager
+def _locked(path: Path):
+    with open(path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _users(path: Path, change: int) -> int:
+    count = int(path.read_text() or 0) if path.exists() else 0
+    count = max(0, count + change)
+    path.write_text(str(count))
+    return count
+
+
+@pytest.fixture(scope="session")
+def local_cluster(tmp_path_factory) -> LocalCluster:
+    if os.environ.get("LABS_LOCAL_CLUSTER") == "0":
+        pytest.skip("LABS_LOCAL_CLUSTER=0: the real-cluster tests are turned off")
+    if not sys.platform.startswith("linux"):
+        _unavailable("it runs on Linux only")
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    state = shared / "local-cluster"
+    lock, users = shared / "local-cluster.lock", shared / "local-cluster.users"
+    with _locked(lock):
+        up = _cli(state, "up", "--timeout", str(UP_TIMEOUT))
+        if up.returncode != 0:
+            _unavailable(f"`scripts/local-cluster up` failed (exit {up.returncode}):\n{up.stderr[-3000:]}")
+        _users(users, +1)
+    kubeconfig = Path(up.stdout.strip().splitlines()[-1])
+    yield LocalCluster(state, kubeconfig)
+    with _locked(lock):
+        if _users(users, -1) == 0:
+            _cli(state, "down", "--purge", timeout=120)
+
+
+@pytest.fixture
+def admin_env(local_cluster, tmp_path, monkeypatch) -> LocalCluster:
+    """The course's kubeconfig discovery finds the local cluster's admin kubeconfig and nothing else."""
+    repo = tmp_path / "repo"
+    home = tmp_path / "home"
+    repo.mkdir()
+    home.mkdir()
+    monkeypatch.setenv("LABS_REPO", str(repo))
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("KUBECONFIG", str(local_cluster.kubeconfig))
+    for name in ("LABS_KUBE_CONTEXT", "LABS_BACKEND", "LABS_TRAINEE"):
+        monkeypatch.delenv(name, raising=False)
+    return local_cluster
+
+
+@pytest.fixture
+def live(admin_env):
+    """A LiveCluster on the local control plane (no progress bars, no Hubble: there is no agent)."""
+    from labs.cluster.live.cluster import LiveCluster
+
+    return LiveCluster(hubble=False, progress=False, timeout=10.0)
