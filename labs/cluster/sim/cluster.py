@@ -22,6 +22,7 @@ from labs.cluster.sim.network import (
     builtin_objects,
     default_nodes,
 )
+from labs.cluster.sim.records import Records, record_namespace
 from labs.cluster.sim.resolve import Resolved, ResolveError, backends, cluster_dns_name
 from labs.cluster.sim.state import ObjectStore
 from labs.cluster.sim.targets import TargetsMixin
@@ -72,11 +73,19 @@ class SimCluster(TargetsMixin):
         self._flows: list[dict[str, Any]] = []
         self._engine: PolicyEngine | None = None
         self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self.records = Records(self._clock)
+        """Creation times, uids and applied manifests of every object (what `kubectl get` prints)."""
+        self.created = self._clock()
+        """When the cluster (its nodes and built-in objects) came up."""
         self._probe_count = 0
         self.last_evaluation: Evaluation | None = None
         """Set by every probe that reached a policy decision (for the last decision it made)."""
         namespaces, pods, services = builtin_objects(self.nodes)
         self.store.apply(ManifestSet(namespaces=namespaces, pods=pods, services=services), self._place)
+        for ns in namespaces:
+            self.records.put("Namespace", None, ns.name, {"apiVersion": "v1", "kind": "Namespace",
+                                                          "metadata": {"name": ns.name, "labels": dict(ns.labels)}},
+                             applied=False)
         for name, ip in (external or {}).items():
             self.add_external(name, ip)
 
@@ -132,16 +141,23 @@ class SimCluster(TargetsMixin):
                 svc = replace(svc, cluster_ip=old.cluster_ip if old else self.addressing.service_ip())
             services.append(svc)
         result = self.store.apply(replace(ms, services=services), self._place)
+        self.records.sync(self.store)
+        self.records.observe(ms)
         self._engine = None
         return result
 
     def delete(self, sources: Iterable[str] | str, *, timeout: float = 120.0) -> ApplyResult:
-        result = self.store.delete(self.load(sources))
+        ms = self.load(sources)
+        result = self.store.delete(ms)
+        for doc in ms.documents:
+            self.records.drop(doc.kind, record_namespace(doc.kind, doc.namespace), doc.name)
+        self.records.sync(self.store)
         self._engine = None
         return result
 
     def delete_namespaces(self, names: Iterable[str], *, timeout: float = 120.0) -> ApplyResult:
         result = self.store.delete_namespaces(list(names))
+        self.records.sync(self.store)
         self._engine = None
         return result
 
@@ -153,6 +169,7 @@ class SimCluster(TargetsMixin):
             if (ns is None and cluster_wide) or (ns is not None and (wanted is None or ns in wanted)):
                 del self.store.policies[key]
                 deleted.append(f"{kind.lower()}/{ns + '/' if ns else ''}{name}")
+        self.records.sync(self.store)
         self._engine = None
         return ApplyResult(deleted=tuple(deleted))
 
