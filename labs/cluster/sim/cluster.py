@@ -127,8 +127,9 @@ class SimCluster(TargetsMixin):
         ms = self.load(sources)
         return self.apply_set(ms)
 
-    def apply_set(self, ms: ManifestSet) -> ApplyResult:
-        """Apply already-validated objects; all or nothing."""
+    def apply_set(self, ms: ManifestSet, *, applied: bool = True) -> ApplyResult:
+        """Apply already-validated objects; all or nothing. `applied=False` records them as `kubectl create`
+        makes them (without the last-applied-configuration annotation)."""
         self.store.check_namespaces(ms)
         for pod in ms.pods:
             if pod.node and pod.node not in {n.name for n in self.nodes}:
@@ -142,7 +143,7 @@ class SimCluster(TargetsMixin):
             services.append(svc)
         result = self.store.apply(replace(ms, services=services), self._place)
         self.records.sync(self.store)
-        self.records.observe(ms)
+        self.records.observe(ms, applied=applied)
         self._engine = None
         return result
 
