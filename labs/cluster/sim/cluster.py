@@ -174,6 +174,27 @@ class SimCluster(TargetsMixin):
         self._engine = None
         return ApplyResult(deleted=tuple(deleted))
 
+    def set_labels(self, kind: str, namespace: str | None, name: str, labels: dict[str, str]) -> None:
+        """Replace the labels of a Pod, Namespace or Service (what `kubectl label` does); identities follow."""
+        from labs.manifests.objects import frozen_map
+
+        if kind == "Namespace":
+            ns = self.store.namespaces[name]
+            self.store.namespaces[name] = replace(ns, labels=frozen_map({**labels,
+                                                                         "kubernetes.io/metadata.name": name}))
+        elif kind == "Pod":
+            key = f"{namespace}/{name}"
+            self.store.pods[key] = replace(self.store.pods[key], labels=frozen_map(labels))
+        elif kind == "Service":
+            key = f"{namespace}/{name}"
+            self.store.services[key] = replace(self.store.services[key], labels=frozen_map(labels))
+        else:
+            raise ClusterError(f"labels of a {kind} are not modelled by the simulated cluster")
+        record = self.records.get(kind, namespace, name)
+        if record is not None:
+            self.records.touch(record)  # the manifest stays the last-applied configuration
+        self._engine = None
+
     def namespaces(self) -> list[Namespace]:
         return sorted(self.store.namespaces.values(), key=lambda n: n.name)
 
