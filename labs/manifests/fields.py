@@ -45,6 +45,8 @@ class DocContext:
     kind: str | None = None
     name: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    api_server_only: bool = False
+    """Report only what the API server rejects; leave what Cilium's agent refuses to the policy status."""
 
     def line(self, path: FieldPath) -> int:
         return self.lines.line(path)

@@ -148,7 +148,10 @@ class SimCluster(TargetsMixin):
         return result
 
     def delete(self, sources: Iterable[str] | str, *, timeout: float = 120.0) -> ApplyResult:
-        ms = self.load(sources)
+        return self.delete_set(self.load(sources))
+
+    def delete_set(self, ms: ManifestSet) -> ApplyResult:
+        """Delete already-validated objects (and the records kept for them)."""
         result = self.store.delete(ms)
         for doc in ms.documents:
             self.records.drop(doc.kind, record_namespace(doc.kind, doc.namespace), doc.name)

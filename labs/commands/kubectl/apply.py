@@ -111,7 +111,7 @@ def _documents(source: str, text: str, nodes: tuple[str, ...], namespace: str) -
         for data in (items if isinstance(items, list) else [raw.data]):
             try:
                 ms = load_text(yaml.safe_dump(data, sort_keys=False), name=source, default_namespace=namespace,
-                               nodes=nodes)
+                               nodes=nodes, api_server_only=True)
                 docs.append(_Doc(source, data, ms, None))
             except ManifestError as exc:
                 docs.append(_Doc(source, data, None, exc.problems))
@@ -306,13 +306,12 @@ def _delete_docs(docs: list[_Doc], parsed: Parsed, cluster: SimCluster, dry_run:
 
 
 def _delete_doc(cluster: SimCluster, doc: _Doc, namespace: str) -> None:
-    kind, _, ns, name = _identity(doc.data, namespace)
+    kind, _, _, name = _identity(doc.data, namespace)
     if kind == "Namespace":
         cluster.delete_namespaces([name])
         return
-    record = cluster.records.get(kind, ns, name)
-    manifest = record.manifest if record is not None else doc.data
-    cluster.delete(yaml.safe_dump(manifest, sort_keys=False))
+    if doc.loaded is not None:
+        cluster.delete_set(doc.loaded)
 
 
 def _delete_by_name(parsed: Parsed, cluster: SimCluster, dry_run: str) -> CommandResult:
@@ -353,7 +352,9 @@ def _delete_by_name(parsed: Parsed, cluster: SimCluster, dry_run: str) -> Comman
                 if rt.kind == "Namespace":
                     cluster.delete_namespaces([name])
                 else:
-                    cluster.delete(yaml.safe_dump(record.manifest, sort_keys=False))
+                    cluster.delete_set(load_text(yaml.safe_dump(record.manifest, sort_keys=False),
+                                                 name="<delete>", nodes=tuple(n.name for n in cluster.nodes),
+                                                 api_server_only=True))
     return CommandResult(stdout=out, stderr=errors, exit_code=1 if errors else 0)
 
 
