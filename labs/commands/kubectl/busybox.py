@@ -26,10 +26,12 @@ from typing import TYPE_CHECKING
 from labs.cluster.sim.network import KUBE_DNS_IP
 from labs.commands.kubectl.netclient import (
     ACCESS_DENIED_BODY,
+    LOCAL_NOTE,
     ServerReply,
     connect,
     dns_query,
     echo,
+    is_local,
     lookup_host,
     search_domains,
     server_reply,
@@ -108,6 +110,8 @@ def run_wget(argv: list[str], cluster: SimCluster, source: str) -> CommandResult
     found = lookup_host(cluster, source, host)
     if found.ip is None:
         return CommandResult(stderr=f"wget: bad address '{host}'\n", exit_code=1)
+    if is_local(found.ip):
+        return unsupported("wget", LOCAL_NOTE)
     request = HttpRequest("GET", path, (), host if port == 80 else f"{host}:{port}")
     result = connect(cluster, source, found.ip, port, request)
     if result.outcome is Outcome.DROPPED:
@@ -185,6 +189,8 @@ def run_ping(argv: list[str], cluster: SimCluster, source: str) -> CommandResult
     found = lookup_host(cluster, source, host)
     if found.ip is None:
         return CommandResult(stderr=f"ping: bad address '{host}'\n", exit_code=1)
+    if is_local(found.ip):
+        return unsupported("ping", LOCAL_NOTE)
     result = echo(cluster, source, found.ip)
     replied = result.outcome is Outcome.ALLOWED
     if result.outcome is Outcome.ERROR and "ClusterIP" not in result.reason:

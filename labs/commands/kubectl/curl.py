@@ -23,9 +23,11 @@ from urllib.parse import urlsplit
 
 from labs.commands.kubectl.netclient import (
     ACCESS_DENIED_BODY,
+    LOCAL_NOTE,
     RESOLVER_TIMEOUT_S,
     ServerReply,
     connect,
+    is_local,
     lookup_host,
     server_reply,
 )
@@ -195,6 +197,8 @@ def run_curl(argv: list[str], cluster: SimCluster, source: str) -> CommandResult
                 return fail(6, f"Could not resolve host: {host}")
             return fail(28, f"Resolving timed out after {int(limit * 1000) + 1} milliseconds")
         return fail(6, f"Could not resolve host: {host}")
+    if is_local(found.ip):
+        return unsupported("curl", LOCAL_NOTE)
     result = connect(cluster, source, found.ip, port, request if parts.scheme == "http" else None)
     if result.outcome is Outcome.DROPPED:
         if limit is None:

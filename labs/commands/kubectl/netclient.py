@@ -3,10 +3,12 @@ an ICMP echo, each answered by `SimCluster.probe` (which also records the Hubble
 
 Name resolution follows musl libc's resolver (the course's client images are Alpine based): with the
 cluster's `ndots:5`, a name with fewer than five dots is tried under each search domain
-(`<ns>.svc.cluster.local svc.cluster.local cluster.local`) before as written; NXDOMAIN or an empty answer
-moves on to the next candidate, REFUSED (Cilium's DNS proxy) ends the search with a failure, no answer at
-all (a drop) fails after musl's timeout (5 s, 2 attempts). Sources: musl `src/network/lookup_name.c`
-(`name_from_dns_search`, `name_from_dns`), `src/network/resolvconf.c` (defaults timeout 5, attempts 2).
+(`<ns>.svc.cluster.local svc.cluster.local cluster.local`) before as written; NXDOMAIN moves on to the
+next candidate, while REFUSED (Cilium's DNS proxy), an empty answer or no answer at all (a drop, after
+musl's 5 s x 2 attempts) ends the search with a failure. So a DNS rule narrower than `*` refuses the
+search-domain candidates and Alpine clients cannot resolve even the names the rule allows.
+Sources: musl `src/network/lookup_name.c` (`name_from_dns_search`, `name_from_dns`),
+`src/network/resolvconf.c` (defaults timeout 5, attempts 2).
 
 What the servers answer is known only for the course's echo server (hashicorp/http-echo: the `-text`
 argument and a newline, on the `-listen` port) and for Cilium's L7 proxy (HTTP 403, body
@@ -26,8 +28,8 @@ from labs.probes import HttpRequest, Probe, ProbeResult, Target
 if TYPE_CHECKING:
     from labs.cluster.sim import SimCluster
 
-__all__ = ["Lookup", "lookup_host", "connect", "echo", "ServerReply", "server_reply", "search_domains",
-           "ACCESS_DENIED_BODY", "RESOLVER_TIMEOUT_S"]
+__all__ = ["LOCAL_NOTE", "is_local", "Lookup", "lookup_host", "connect", "echo", "ServerReply", "server_reply",
+           "search_domains", "ACCESS_DENIED_BODY", "RESOLVER_TIMEOUT_S"]
 
 ACCESS_DENIED_BODY = "Access denied\r\n"
 RESOLVER_TIMEOUT_S = 10
@@ -56,6 +58,8 @@ def _dns(cluster: SimCluster, source: str, name: str) -> ProbeResult:
 
 def lookup_host(cluster: SimCluster, source: str, host: str) -> Lookup:
     """Resolve `host` from pod `source` (`ns/name`) as musl's getaddrinfo does."""
+    if host.rstrip(".") == "localhost":  # /etc/hosts, read before DNS
+        return Lookup("127.0.0.1", name=host)
     try:
         ipaddress.ip_address(host)
         return Lookup(host, name=host)
@@ -78,7 +82,17 @@ def lookup_host(cluster: SimCluster, source: str, host: str) -> Lookup:
         ips = result.detail.get("ips") or []
         if ips:
             return Lookup(ips[0], None, candidate)
+        if result.detail.get("dns") not in (None, "NXDOMAIN"):
+            return Lookup(None, "nodata", candidate)  # musl: an empty answer ends the search (EAI_NONAME)
     return Lookup(None, "nxdomain", name)
+
+
+def is_local(ip: str) -> bool:
+    """Loopback traffic stays inside the pod: no policy, no flow, and nothing the simulation models."""
+    return ipaddress.ip_address(ip).is_loopback
+
+
+LOCAL_NOTE = "traffic to localhost stays inside the pod; the simulated cluster models traffic between endpoints"
 
 
 def dns_query(cluster: SimCluster, source: str, name: str) -> tuple[str, list[str]]:
