@@ -253,6 +253,7 @@ def _apply_docs(verb: str, docs: list[_Doc], parsed: Parsed, cluster: SimCluster
                 warnings += WARNING_NO_LAST_APPLIED.format(resource=resource, name=name)
         if dry_run == "none" and operation != "unchanged":
             try:
+                _retire_replaced_pods(cluster, doc.loaded)
                 cluster.apply_set(doc.loaded, applied=verb == "apply")
             except ClusterError as exc:
                 errors += f'Error from server (BadRequest): error when {verb_ing} "{doc.source}": {exc}\n'
@@ -260,6 +261,17 @@ def _apply_docs(verb: str, docs: list[_Doc], parsed: Parsed, cluster: SimCluster
         line = f"{_group_kind(kind, api_version)}/{name}"
         out += line + ("\n" if short else f" {operation}{_suffix(dry_run)}\n")
     return CommandResult(stdout=out, stderr=warnings + errors, exit_code=1 if errors else 0)
+
+
+def _retire_replaced_pods(cluster: SimCluster, ms: ManifestSet) -> None:
+    """A changed pod template replaces a workload's pods (the rollout's end state): old ones go."""
+    owners = {f"{d.kind}/{d.name}" for d in ms.documents if d.kind in ("Deployment", "ReplicaSet", "StatefulSet",
+                                                                         "DaemonSet")}
+    keep = {p.key for p in ms.pods}
+    old = [p for p in cluster.store.pods.values() if p.owner in owners and p.key not in keep
+           and any(p.namespace == q.namespace for q in ms.pods)]
+    if old:
+        cluster.delete_set(ManifestSet(pods=old))
 
 
 def _exists_unrecorded(cluster: SimCluster, kind: str, ns: str | None, name: str) -> bool:

@@ -90,7 +90,13 @@ class UnknownResource(LookupError):
         self.name = name
 
 
+CATEGORIES = ("all", "cilium", "ciliumpolicy")
+"""Resource categories kubectl expands (`kubectl get all`); the simulated cluster does not expand them."""
+
+
 def lookup(name: str) -> ResourceType:
+    if name.lower() in CATEGORIES:
+        return ResourceType(name.lower(), name.lower(), name.lower(), modelled=False)
     rt = _BY_NAME.get(name.lower())
     if rt is None:
         raise UnknownResource(name)

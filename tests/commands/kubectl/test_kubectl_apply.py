@@ -155,3 +155,16 @@ def test_every_manifest_applies_as_kubectl_would(k, path):
     assert result.exit_code == 0, result.stderr
     assert result.stdout and all(line.endswith((" created", " unchanged", " configured"))
                                  for line in result.stdout.splitlines())
+
+
+def test_a_changed_deployment_replaces_its_pods(k):
+    deployment = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: segregation}\nspec:\n"
+                  "  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n"
+                  "    metadata: {labels: {app: web}}\n"
+                  "    spec: {containers: [{name: c, image: 'curlimages/curl:8.11.1'}]}\n")
+    assert k("apply -f -", deployment).stdout == "deployment.apps/web created\n"
+    before = set(k("get pods -n segregation -l app=web -o name").stdout.splitlines())
+    changed = deployment.replace("labels: {app: web}}", "labels: {app: web, v: '2'}}")
+    assert k("apply -f -", changed).stdout == "deployment.apps/web configured\n"
+    after = set(k("get pods -n segregation -l app=web -o name").stdout.splitlines())
+    assert len(after) == 2 and not before & after
