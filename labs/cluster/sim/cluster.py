@@ -177,6 +177,33 @@ class SimCluster(TargetsMixin):
         self._engine = None
         return ApplyResult(deleted=tuple(deleted))
 
+    def now(self) -> datetime:
+        """The cluster's clock (injected in tests), the time ages and flow timestamps are measured against."""
+        return self._clock()
+
+    def endpoint_id(self, pod: str) -> int | None:
+        """Cilium's endpoint ID of a pod (`ns/name`), as `cilium-dbg endpoint list` and CiliumEndpoint show it."""
+        return self._endpoint_ids.get(pod)
+
+    def identity_labels(self, pod: str) -> frozenset | None:
+        """The security labels Cilium derives for a pod (`ns/name`): its identity's label set."""
+        p = self.store.pods.get(pod)
+        return None if p is None else self._endpoint(p).labels
+
+    def destination(self, source: str, ip: str, port: int) -> tuple[Pod, int] | None:
+        """The pod and port a TCP connection from pod `source` to ip:port lands on (after Service
+        translation), or None when it is not a pod or cannot be resolved."""
+        src = self.store.pods.get(source)
+        if src is None:
+            return None
+        try:
+            resolved = self._resolve_ip(self._endpoint(src), ip, Probe(source, None, port))
+        except ResolveError:
+            return None
+        if resolved.pod is None or resolved.port is None:
+            return None
+        return resolved.pod, resolved.port
+
     def set_labels(self, kind: str, namespace: str | None, name: str, labels: dict[str, str]) -> None:
         """Replace the labels of a Pod, Namespace or Service (what `kubectl label` does); identities follow."""
         from labs.manifests.objects import frozen_map

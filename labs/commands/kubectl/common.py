@@ -27,7 +27,7 @@ def namespace_flag(parsed: Parsed) -> str:
 
 def now_of(cluster: SimCluster) -> datetime:
     """The simulated cluster's clock (injectable, so ages in tests are fixed)."""
-    return cluster._clock()
+    return cluster.now()
 
 
 def output_error(output: str, allowed: tuple[str, ...] = GET_OUTPUTS) -> CommandResult:

@@ -124,19 +124,12 @@ class ServerReply:
 def server_reply(cluster: SimCluster, source: str, ip: str, port: int) -> ServerReply | str | None:
     """What answers an allowed HTTP request at ip:port: a ServerReply, `refused` (nothing listens), or None
     (the simulation does not know that server)."""
-    from labs.cluster.sim.resolve import ResolveError
     from labs.commands.kubectl.views import pod_containers
 
-    src_pod = cluster.store.pods.get(source)
-    if src_pod is None:
+    landing = cluster.destination(source, ip, port)
+    if landing is None:
         return None
-    try:
-        resolved = cluster._resolve_ip(cluster._endpoint(src_pod), ip, Probe(source, Target("ip", ip), port))
-    except ResolveError:
-        return None
-    pod = resolved.pod
-    if pod is None:
-        return None
+    pod, target_port = landing
     known = True
     for container in pod_containers(cluster, pod.namespace, pod.name):
         image = str(container.get("image", ""))
@@ -146,7 +139,7 @@ def server_reply(cluster: SimCluster, source: str, ip: str, port: int) -> Server
         args = [str(a) for a in container.get("args") or []]
         listen = next((a.split("=", 1)[1] for a in args if a.startswith("-listen=")), ":5678")
         text = next((a.split("=", 1)[1] for a in args if a.startswith("-text=")), None)
-        if listen.rsplit(":", 1)[-1] == str(resolved.port):
+        if listen.rsplit(":", 1)[-1] == str(target_port):
             return ServerReply(200, text + "\n") if text is not None else None
     return "refused" if known else None
 

@@ -308,7 +308,7 @@ def _endpoints(cluster: SimCluster) -> list[ObjectView]:
         created = record.created if record else cluster.created
         identity = cluster.identity(pod.key)
         ip = cluster.pod_ip(pod.key) or ""
-        endpoint_id = cluster._endpoint_ids.get(pod.key, 0)
+        endpoint_id = cluster.endpoint_id(pod.key) or 0
         meta = {"name": pod.name, "namespace": pod.namespace, "labels": dict(pod.labels),
                 "creationTimestamp": timestamp(created),
                 "ownerReferences": [{"apiVersion": "v1", "kind": "Pod", "name": pod.name}]}
@@ -329,7 +329,7 @@ def _identities(cluster: SimCluster) -> list[ObjectView]:
     for pod in cluster.pods():
         if pod.host_network:
             continue
-        ep = cluster._endpoint(pod)
+        security = cluster.identity_labels(pod.key) or frozenset()
         number = cluster.identity(pod.key)
         if number is None:
             continue
@@ -341,7 +341,7 @@ def _identities(cluster: SimCluster) -> list[ObjectView]:
                 view.created = created
                 view.obj["metadata"]["creationTimestamp"] = timestamp(created)
             continue
-        labels = {label.key: label.value for label in ep.labels if label.source == "k8s"}
+        labels = {label.key: label.value for label in security if label.source == "k8s"}
         security = {f"k8s:{k}": v for k, v in sorted(labels.items())}
         obj = {"apiVersion": "cilium.io/v2", "kind": "CiliumIdentity",
                "metadata": {"name": str(number), "labels": dict(sorted(labels.items())),
