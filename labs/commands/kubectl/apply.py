@@ -223,6 +223,11 @@ def _apply_docs(verb: str, docs: list[_Doc], parsed: Parsed, cluster: SimCluster
     verb_ing = "creating"
     for doc in docs:
         kind, api_version, ns, name = _identity(doc.data, namespace)
+        written = ((doc.data.get("metadata") or {}) if isinstance(doc.data, dict) else {}).get("namespace")
+        if "namespace" in parsed.given and ns is not None and written and written != namespace:
+            errors += (f'error: the namespace from the provided object "{written}" does not match the namespace '
+                       f'"{namespace}". You must pass \'--namespace={written}\' to perform this operation.\n')
+            continue
         if doc.loaded is None:
             errors += _problem_error(doc, namespace, verb_ing)
             continue

@@ -168,3 +168,11 @@ def test_a_changed_deployment_replaces_its_pods(k):
     assert k("apply -f -", changed).stdout == "deployment.apps/web configured\n"
     after = set(k("get pods -n segregation -l app=web -o name").stdout.splitlines())
     assert len(after) == 2 and not before & after
+
+
+def test_a_namespace_flag_that_contradicts_the_file_is_refused(k):
+    result = k("apply -f - -n default", POLICY)
+    assert (result.stderr, result.exit_code) == (
+        'error: the namespace from the provided object "segregation" does not match the namespace "default". '
+        "You must pass '--namespace=segregation' to perform this operation.\n", 1)
+    assert k("apply -f - -n segregation", POLICY).stdout == "ciliumnetworkpolicy.cilium.io/allow-a created\n"
