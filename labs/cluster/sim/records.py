@@ -82,19 +82,21 @@ class Records:
 
     def put(self, kind: str, namespace: str | None, name: str, manifest: dict[str, Any], *,
             applied: bool = True) -> ObjectRecord:
-        """Record a create or an update; an update keeps creation time and uid, bumping the version."""
+        """Record a create or an update; an update keeps creation time and uid, bumping the version.
+
+        The record keeps `manifest` itself (callers pass a copy they no longer change)."""
         key = (kind, namespace or "", name)
         old = self._records.get(key)
         if old is not None:
             if old.manifest != manifest:
                 if _spec_of(old.manifest) != _spec_of(manifest):
                     old.generation += 1
-                old.manifest = copy.deepcopy(manifest)
+                old.manifest = manifest
                 old.resource_version = self._next_version()
             old.applied = old.applied or applied
             return old
         self._serial += 1
-        record = ObjectRecord(kind, namespace, name, copy.deepcopy(manifest), self._clock(),
+        record = ObjectRecord(kind, namespace, name, manifest, self._clock(),
                               str(uuid.uuid5(_UID_NAMESPACE, f"{kind}/{namespace}/{name}/{self._serial}")),
                               self._next_version(), applied=applied)
         self._records[key] = record
