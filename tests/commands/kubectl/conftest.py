@@ -44,6 +44,13 @@ def clock() -> Clock:
 
 
 @pytest.fixture
+def kubectl_on(clock: Clock, monkeypatch: pytest.MonkeyPatch):
+    """`kubectl_on(cluster)`: a Kubectl for a cluster the test builds; cwd is the repository."""
+    monkeypatch.chdir(REPO)
+    return lambda cluster: Kubectl(cluster, clock)
+
+
+@pytest.fixture
 def k(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Kubectl:
     """Lab 02's workloads applied at START, the clock then 2m10s later; cwd is the repository."""
     monkeypatch.chdir(REPO)

@@ -78,13 +78,10 @@ def test_wget_nslookup_and_ping(k):
 
 
 @pytest.fixture
-def l7(clock, monkeypatch):
-    from conftest import REPO, Kubectl
-
-    monkeypatch.chdir(REPO)
+def l7(clock, kubectl_on):
     cluster = SimCluster(clock=clock, external={"api.stripe.com": "203.0.113.10",
                                                 "exfil.example.net": "198.51.100.66"})
-    kubectl = Kubectl(cluster, clock)
+    kubectl = kubectl_on(cluster)
     for path in ("05-l7-http/workloads.yaml", "05-l7-http/solutions/read-only-api.yaml",
                  "06-dns-fqdn/workloads.yaml", "06-dns-fqdn/solutions/stripe-only.yaml"):
         assert kubectl(f"apply -f manifests/{path}").ok
@@ -152,11 +149,9 @@ def test_outside_the_subset_is_a_note(k):
         assert result.exit_code == 1, line
 
 
-def test_deploy_name_picks_the_first_pod(clock, monkeypatch):
-    from conftest import REPO
-
-    monkeypatch.chdir(REPO)
+def test_deploy_name_picks_the_first_pod(clock, kubectl_on):
     cluster = SimCluster(clock=clock)
+    kubectl_on(cluster)
     text = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: default}\nspec:\n"
             "  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
             "    spec: {containers: [{name: c, image: 'curlimages/curl:8.11.1'}, "
