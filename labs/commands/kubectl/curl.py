@@ -185,8 +185,8 @@ def run_curl(argv: list[str], cluster: SimCluster, source: str) -> CommandResult
     write_out = parsed.values.get("write-out")
     discard = parsed.values.get("output") is not None
 
-    def fail(code: int, message: str) -> CommandResult:
-        stdout = _write_out(write_out, 0) if write_out else ""
+    def fail(code: int, message: str, status: int = 0) -> CommandResult:
+        stdout = _write_out(write_out, status) if write_out else ""
         stderr = f"curl: ({code}) {message}\n" if (show_error or not silent) else ""
         return CommandResult(stdout=stdout, stderr=stderr, exit_code=code)
 
@@ -223,7 +223,7 @@ def run_curl(argv: list[str], cluster: SimCluster, source: str) -> CommandResult
         return unsupported("curl", "curl -I prints the response headers, which the simulated cluster does not "
                                    "model; add -o /dev/null -w '%{http_code}' to see the status")
     if "fail" in parsed.flags and reply.status >= 400:
-        return fail(22, f"The requested URL returned error: {reply.status}")
+        return fail(22, f"The requested URL returned error: {reply.status}", reply.status)
     body = "" if discard or method == "HEAD" else reply.body
     stdout = body + (_write_out(write_out, reply.status) if write_out else "")
     return CommandResult(stdout=stdout)

@@ -17,6 +17,7 @@ the image fails the way containerd reports it; other images get the simulation n
 from __future__ import annotations
 
 import hashlib
+import shlex
 from typing import TYPE_CHECKING
 
 from labs.commands.kubectl.common import namespace_flag
@@ -117,7 +118,10 @@ def run_exec(argv: list[str], cluster: SimCluster) -> CommandResult:
             container = containers[0]
             if len(containers) > 1 and not parsed.get("quiet"):
                 stderr = f'Defaulted container "{names[0]}" out of: {", ".join(names)}\n'
-    command = parsed.after_dash
+    command = _unwrap_shell(parsed.after_dash)
+    if command is None:
+        return unsupported("kubectl", "shell scripts (pipes, `;`, `&&`, variables, redirections) inside a pod "
+                                      "are not modelled by the simulated cluster; run one command")
     tool = command[0].rsplit("/", 1)[-1]
     image = str(container.get("image", "")).split("@")[0].rsplit(":", 1)[0] if container.get("image") else ""
     tools = IMAGE_TOOLS.get(image)
@@ -147,6 +151,20 @@ def run_exec(argv: list[str], cluster: SimCluster) -> CommandResult:
         return CommandResult(stdout=result.stdout, stderr=stderr + result.stderr +
                              f"command terminated with exit code {result.exit_code}\n", exit_code=result.exit_code)
     return CommandResult(stdout=result.stdout, stderr=stderr + result.stderr, exit_code=result.exit_code)
+
+
+_SHELL_SYNTAX = set("|;&<>$`(){}*?~\\\n")
+
+
+def _unwrap_shell(command: list[str]) -> list[str] | None:
+    """`sh -c 'curl -s x'` is the single command it runs; None for a real script (not modelled)."""
+    if len(command) == 3 and command[0].rsplit("/", 1)[-1] in ("sh", "bash", "ash") and command[1] == "-c":
+        script = command[2]
+        if any(ch in _SHELL_SYNTAX for ch in script.replace("%{", "").replace("}", "")):
+            return None
+        words = shlex.split(script)
+        return words or None
+    return command
 
 
 def _is_note(result: CommandResult) -> bool:

@@ -160,3 +160,16 @@ def test_deploy_name_picks_the_first_pod(clock, kubectl_on):
     result = run(["exec", "deploy/web", "--", "curl", "-sS", "-m", "5", "localhost:5678"], cluster)
     assert result.stderr.startswith('Defaulted container "c" out of: c, echo\n')
     assert "traffic to localhost stays inside the pod" in result.stderr
+
+
+def test_sh_c_with_one_command_is_that_command(k):
+    k(ISOLATE)
+    result = k("exec -n segregation client-b -- sh -c \"curl -s -m 5 -o /dev/null -w '%{http_code}' server-a\"")
+    assert (result.stdout, result.exit_code) == ("000", 28)
+    script = k("exec -n segregation client-b -- sh -c 'curl -s server-a | head -1'")
+    assert "the simulated cluster does not model this" in script.stderr
+
+
+def test_fail_still_writes_the_status(l7):
+    result = l7("exec -n frontend web -- curl -sf -o /dev/null -w '%{http_code}' -m 5 http://api.backend:8080/admin")
+    assert (result.stdout, result.exit_code) == ("403", 22)
