@@ -183,3 +183,45 @@ def test_outside_the_subset_is_a_note_not_an_answer(k):
         assert result.exit_code == 1, line
         assert "the simulated cluster does not model this" in result.stderr, line
         assert result.stdout == "", line
+
+
+def test_yaml_of_a_cilium_policy_byte_for_byte(k):
+    """Keys sorted, sequences not indented under their key, strings that read as other types double-quoted,
+    the last-applied annotation as a block (cli-runtime pkg/printers/yaml.go, sigs.k8s.io/yaml)."""
+    k("apply -f manifests/02-segregation/solutions/isolate-a.yaml")
+    record = k.cluster.records.get("CiliumNetworkPolicy", "segregation", "isolate-application-a")
+    assert k("get cnp isolate-application-a -n segregation -o yaml").stdout == (
+        "apiVersion: cilium.io/v2\n"
+        "kind: CiliumNetworkPolicy\n"
+        "metadata:\n"
+        "  annotations:\n"
+        "    kubectl.kubernetes.io/last-applied-configuration: |\n"
+        '      {"apiVersion":"cilium.io/v2","kind":"CiliumNetworkPolicy","metadata":{"name":"isolate-application-a",'
+        '"namespace":"segregation"},"spec":{"endpointSelector":{"matchLabels":{"class":"service-a","org":'
+        '"application-a"}},"ingress":[{"fromEndpoints":[{"matchLabels":{"org":"application-a"}}],"toPorts":'
+        '[{"ports":[{"port":"80","protocol":"TCP"}]}]}]}}\n'
+        '  creationTimestamp: "2026-03-01T12:02:10Z"\n'
+        "  generation: 1\n"
+        "  name: isolate-application-a\n"
+        "  namespace: segregation\n"
+        f'  resourceVersion: "{record.resource_version}"\n'
+        f"  uid: {record.uid}\n"
+        "spec:\n"
+        "  endpointSelector:\n"
+        "    matchLabels:\n"
+        "      class: service-a\n"
+        "      org: application-a\n"
+        "  ingress:\n"
+        "  - fromEndpoints:\n"
+        "    - matchLabels:\n"
+        "        org: application-a\n"
+        "    toPorts:\n"
+        "    - ports:\n"
+        '      - port: "80"\n'
+        "        protocol: TCP\n"
+        "status:\n"
+        "  conditions:\n"
+        '  - lastTransitionTime: "2026-03-01T12:02:10Z"\n'
+        "    message: Policy validation succeeded\n"
+        '    status: "True"\n'
+        "    type: Valid\n")
