@@ -14,8 +14,8 @@ Sources (k8s.io/kubectl `pkg/describe/describe.go`):
 - `tabbedString`: the whole text goes through a tabwriter (minwidth 0, tabwidth 8, padding 2, ' ',
   flags 0), which aligns each block of consecutive lines having a cell in the same column (Go
   text/tabwriter `format`).
-Pods are not described: `describe pod` prints container IDs, volumes and scheduling events the simulated
-cluster does not have.
+Pods are not described (`describe pod` prints container IDs, volumes and scheduling events the simulated
+cluster does not have), nor NetworkPolicies (kubectl's `describeNetworkPolicy` prose is not reproduced).
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ __all__ = ["run_describe", "go_tabwriter", "smart_label"]
 
 FLAGS = GLOBAL_FLAGS + (Flag("all-namespaces", "A", "bool"), Flag("selector", "l"), Flag("show-events", kind="bool"),
                         Flag("filename", "f", "list"), Flag("chunk-size"))
-_DESCRIBED = ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "Service", "NetworkPolicy",
-              "CiliumEndpoint", "CiliumIdentity")
+_DESCRIBED = ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "Service", "CiliumEndpoint", "CiliumIdentity")
+"""NetworkPolicy and Pod have describers of their own in kubectl (not modelled here)."""
 _ACRONYMS = ("API", "URL", "UID", "OSB", "GUID")
 
 

@@ -87,5 +87,6 @@ def test_describe_svc(k):
 def test_describe_errors_and_pods(k):
     assert k("describe cnp nope -n segregation").stderr == (
         'Error from server (NotFound): ciliumnetworkpolicies.cilium.io "nope" not found\n')
-    pod = k("describe pod client-a -n segregation")
-    assert "the simulated cluster does not model this" in pod.stderr and pod.stdout == ""
+    for line in ("describe pod client-a -n segregation", "describe netpol x -n segregation"):
+        result = k(line)
+        assert "the simulated cluster does not model this" in result.stderr and result.stdout == "", line
