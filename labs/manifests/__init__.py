@@ -67,8 +67,13 @@ def load_sources(sources, *, default_namespace: str = "default", nodes: tuple[st
 
 
 def load_text(text: str, *, name: str = "<input>", default_namespace: str = "default",
-              nodes: tuple[str, ...] = ()) -> ManifestSet:
-    """Load YAML text, naming it `name` in every problem (e.g. "<policy editor>")."""
+              nodes: tuple[str, ...] = (), api_server_only: bool = False) -> ManifestSet:
+    """Load YAML text, naming it `name` in every problem (e.g. "<policy editor>").
+
+    `api_server_only` reports only what the API server rejects (what `kubectl apply` sees); a Cilium rule
+    the agent refuses but the CRD accepts (`ingress: []` alone) then loads, and its status says invalid.
+    """
     from labs.manifests.load import load_text as _load_text
 
-    return _load_text(text, name=name, default_namespace=default_namespace, nodes=nodes)
+    return _load_text(text, name=name, default_namespace=default_namespace, nodes=nodes,
+                      api_server_only=api_server_only)

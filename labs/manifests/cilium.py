@@ -282,8 +282,9 @@ def _parse_rule(node: Field, *, clusterwide: bool) -> Rule | None:
         items = fields[section].items()
         parsed = [_parse_peer_rule(item, section, i) for i, item in enumerate(items or ())]
         sections[section] = tuple(p for p in parsed if p is not None) if items is not None else None
-    if not any(isinstance(fields[s].value, list) and fields[s].value for s in SECTIONS if s in fields):
-        written = [s for s in SECTIONS if s in fields]
+    written = [s for s in SECTIONS if s in fields]
+    if not any(isinstance(fields[s].value, list) and fields[s].value for s in SECTIONS if s in fields) and not (
+            written and node.ctx.api_server_only):  # the CRD accepts an empty section; the operator marks it
         node.problem("A rule needs at least one of ingress, ingressDeny, egress or egressDeny with at least one "
                      "item" + (f"; {' and '.join(written)} is empty, which Cilium rejects (write "
                                f"{written[0]}: [{{}}] to deny all {written[0].removesuffix('Deny')} traffic)."

@@ -49,6 +49,8 @@ class DocContext:
     custom_resource: bool = False
     """True for Cilium's kinds: the API server prunes `null` map values of custom resources (their schema
     has no nullable field), while a built-in kind's `null` map value decodes to the empty string."""
+    api_server_only: bool = False
+    """Report only what the API server rejects; leave what Cilium's agent refuses to the policy status."""
 
     def line(self, path: FieldPath) -> int:
         return self.lines.line(path)

@@ -105,7 +105,8 @@ def _flatten(raw: RawDocument) -> list[tuple[Any, tuple, RawDocument]]:
 class _Builder:
     """Collects the typed objects and problems of every document of one `load_sources` call."""
 
-    def __init__(self, default_namespace: str, nodes: tuple[str, ...]):
+    def __init__(self, default_namespace: str, nodes: tuple[str, ...], api_server_only: bool = False):
+        self.api_server_only = api_server_only
         self.default_namespace = default_namespace
         self.nodes = tuple(nodes)
         self.result = ManifestSet()
@@ -127,7 +128,7 @@ class _Builder:
                          if path[:len(prefix)] == prefix}, start=raw.lines.line(prefix),
                         plain={path[len(prefix):]: text for path, text in raw.lines.plain.items()
                                if path[:len(prefix)] == prefix})
-        ctx = DocContext(file=name, document=raw.index, lines=lines)
+        ctx = DocContext(file=name, document=raw.index, lines=lines, api_server_only=self.api_server_only)
         ctx.custom_resource = isinstance(data, dict) and isinstance(data.get("apiVersion"), str) \
             and data["apiVersion"].startswith("cilium.io/")
         for path, key in raw.duplicate_keys:
@@ -331,9 +332,9 @@ def load_sources(sources: Iterable[str | Path] | str | Path, *, default_namespac
 
 
 def load_text(text: str, *, name: str = "<input>", default_namespace: str = "default",
-              nodes: tuple[str, ...] = ()) -> ManifestSet:
+              nodes: tuple[str, ...] = (), api_server_only: bool = False) -> ManifestSet:
     """See `labs.manifests.load_text`."""
-    builder = _Builder(default_namespace, nodes)
+    builder = _Builder(default_namespace, nodes, api_server_only)
     builder.add_text(name, text)
     if builder.problems:
         raise ManifestError(builder.problems)

@@ -23,6 +23,7 @@ from labs.cluster.sim.network import (
     default_nodes,
 )
 from labs.cluster.sim.nodeports import allocate_node_ports
+from labs.cluster.sim.records import Records, record_namespace
 from labs.cluster.sim.resolve import Resolved, ResolveError, backends, cluster_dns_name
 from labs.cluster.sim.state import ObjectStore
 from labs.cluster.sim.targets import TargetsMixin
@@ -73,11 +74,19 @@ class SimCluster(TargetsMixin):
         self._flows: list[dict[str, Any]] = []
         self._engine: PolicyEngine | None = None
         self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self.records = Records(self._clock)
+        """Creation times, uids and applied manifests of every object (what `kubectl get` prints)."""
+        self.created = self._clock()
+        """When the cluster (its nodes and built-in objects) came up."""
         self._probe_count = 0
         self.last_evaluation: Evaluation | None = None
         """Set by every probe that reached a policy decision (for the last decision it made)."""
         namespaces, pods, services = builtin_objects(self.nodes)
         self.store.apply(ManifestSet(namespaces=namespaces, pods=pods, services=services), self._place)
+        for ns in namespaces:
+            self.records.put("Namespace", None, ns.name, {"apiVersion": "v1", "kind": "Namespace",
+                                                          "metadata": {"name": ns.name, "labels": dict(ns.labels)}},
+                             applied=False)
         for name, ip in (external or {}).items():
             self.add_external(name, ip)
 
@@ -119,8 +128,9 @@ class SimCluster(TargetsMixin):
         ms = self.load(sources)
         return self.apply_set(ms)
 
-    def apply_set(self, ms: ManifestSet) -> ApplyResult:
-        """Apply already-validated objects; all or nothing."""
+    def apply_set(self, ms: ManifestSet, *, applied: bool = True) -> ApplyResult:
+        """Apply already-validated objects; all or nothing. `applied=False` records them as `kubectl create`
+        makes them (without the last-applied-configuration annotation)."""
         self.store.check_namespaces(ms)
         for pod in ms.pods:
             if pod.node and pod.node not in {n.name for n in self.nodes}:
@@ -134,16 +144,26 @@ class SimCluster(TargetsMixin):
             services.append(svc)
         services = allocate_node_ports(services, self.store.services)
         result = self.store.apply(replace(ms, services=services), self._place)
+        self.records.sync(self.store)
+        self.records.observe(ms, applied=applied)
         self._engine = None
         return result
 
     def delete(self, sources: Iterable[str] | str, *, timeout: float = 120.0) -> ApplyResult:
-        result = self.store.delete(self.load(sources))
+        return self.delete_set(self.load(sources))
+
+    def delete_set(self, ms: ManifestSet) -> ApplyResult:
+        """Delete already-validated objects (and the records kept for them)."""
+        result = self.store.delete(ms)
+        for doc in ms.documents:
+            self.records.drop(doc.kind, record_namespace(doc.kind, doc.namespace), doc.name)
+        self.records.sync(self.store)
         self._engine = None
         return result
 
     def delete_namespaces(self, names: Iterable[str], *, timeout: float = 120.0) -> ApplyResult:
         result = self.store.delete_namespaces(list(names))
+        self.records.sync(self.store)
         self._engine = None
         return result
 
@@ -155,8 +175,57 @@ class SimCluster(TargetsMixin):
             if (ns is None and cluster_wide) or (ns is not None and (wanted is None or ns in wanted)):
                 del self.store.policies[key]
                 deleted.append(f"{kind.lower()}/{ns + '/' if ns else ''}{name}")
+        self.records.sync(self.store)
         self._engine = None
         return ApplyResult(deleted=tuple(deleted))
+
+    def now(self) -> datetime:
+        """The cluster's clock (injected in tests), the time ages and flow timestamps are measured against."""
+        return self._clock()
+
+    def endpoint_id(self, pod: str) -> int | None:
+        """Cilium's endpoint ID of a pod (`ns/name`), as `cilium-dbg endpoint list` and CiliumEndpoint show it."""
+        return self._endpoint_ids.get(pod)
+
+    def identity_labels(self, pod: str) -> frozenset | None:
+        """The security labels Cilium derives for a pod (`ns/name`): its identity's label set."""
+        p = self.store.pods.get(pod)
+        return None if p is None else self._endpoint(p).labels
+
+    def destination(self, source: str, ip: str, port: int) -> tuple[Pod, int] | None:
+        """The pod and port a TCP connection from pod `source` to ip:port lands on (after Service
+        translation), or None when it is not a pod or cannot be resolved."""
+        src = self.store.pods.get(source)
+        if src is None:
+            return None
+        try:
+            resolved = self._resolve_ip(self._endpoint(src), ip, Probe(source, None, port))
+        except ResolveError:
+            return None
+        if resolved.pod is None or resolved.port is None:
+            return None
+        return resolved.pod, resolved.port
+
+    def set_labels(self, kind: str, namespace: str | None, name: str, labels: dict[str, str]) -> None:
+        """Replace the labels of a Pod, Namespace or Service (what `kubectl label` does); identities follow."""
+        from labs.manifests.objects import frozen_map
+
+        if kind == "Namespace":
+            ns = self.store.namespaces[name]
+            self.store.namespaces[name] = replace(ns, labels=frozen_map({**labels,
+                                                                         "kubernetes.io/metadata.name": name}))
+        elif kind == "Pod":
+            key = f"{namespace}/{name}"
+            self.store.pods[key] = replace(self.store.pods[key], labels=frozen_map(labels))
+        elif kind == "Service":
+            key = f"{namespace}/{name}"
+            self.store.services[key] = replace(self.store.services[key], labels=frozen_map(labels))
+        else:
+            raise ClusterError(f"labels of a {kind} are not modelled by the simulated cluster")
+        record = self.records.get(kind, namespace, name)
+        if record is not None:
+            self.records.touch(record)  # the manifest stays the last-applied configuration
+        self._engine = None
 
     def namespaces(self) -> list[Namespace]:
         return sorted(self.store.namespaces.values(), key=lambda n: n.name)
