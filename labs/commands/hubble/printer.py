@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import timezone
 from typing import Any
 
+from labs.commands.tabwriter import tabwrite
 from labs.flows.checked import parse_time
 
-__all__ = ["FlowPrinter", "OUTPUTS", "flow_type", "hostname", "identity_text", "stamp_milli", "tabwrite"]
+__all__ = ["FlowPrinter", "OUTPUTS", "flow_type", "hostname", "identity_text", "stamp_milli"]
 
 OUTPUTS = ("compact", "dict", "json", "jsonpb", "table", "tab")
 """`-o` values hubble accepts for flows (`json` is an alias of `jsonpb`; `tab` of `table`)."""
@@ -195,23 +196,6 @@ def summary_text(flow: dict[str, Any]) -> str:
     return text
 
 
-def tabwrite(rows: list[list[str]], *, minwidth: int = 2, padding: int = 3) -> str:
-    """Go `text/tabwriter` as hubble configures it (`NewWriter(w, 2, 0, 3, ' ', 0)`): every cell but the
-    last of a line padded to its column's widest cell plus 3 spaces; the last cell is written as is."""
-    widths: list[int] = []
-    for row in rows:
-        for i, cell in enumerate(row[:-1]):
-            width = max(minwidth, len(cell) + padding)
-            if i == len(widths):
-                widths.append(width)
-            elif width > widths[i]:
-                widths[i] = width
-    lines = []
-    for row in rows:
-        lines.append("".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])) + (row[-1] if row else ""))
-    return "".join(line + "\n" for line in lines)
-
-
 @dataclass
 class FlowPrinter:
     """One `hubble observe` output stream; `write` returns the text for one response, `close` the rest."""
@@ -237,7 +221,9 @@ class FlowPrinter:
 
     def close(self) -> str:
         """The table, which Go's tabwriter only writes once every row is known."""
-        return tabwrite(self._rows) if self._rows else ""
+        if not self._rows:
+            return ""
+        return tabwrite("".join("\t".join(row) + "\n" for row in self._rows), minwidth=2, padding=3)
 
     def _jsonpb(self, response: dict[str, Any], flow: dict[str, Any]) -> str:
         return json.dumps(response, separators=(",", ":"), ensure_ascii=False) + "\n"

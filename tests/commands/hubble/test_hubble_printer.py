@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from labs.commands.hubble.printer import FlowPrinter, flow_type, identity_text, stamp_milli, tabwrite
+from labs.commands.hubble.printer import FlowPrinter, flow_type, identity_text, stamp_milli
+from labs.commands.tabwriter import tabwrite
 
 DATA = Path(__file__).parent / "data"
 
@@ -158,4 +159,4 @@ def test_identity_time_and_tabwriter_helpers():
         "(host)", "(world)", "(remote-node)", "(kube-apiserver)", "(world-ipv4)", "(ID:0)", "(ID:256)"]
     assert stamp_milli("2026-12-02T09:05:03.999999999Z") == "Dec  2 09:05:03.999"  # truncated, never rounded
     assert stamp_milli(None) == "N/A"
-    assert tabwrite([["a", "bb", "last cell"], ["ccc", "d", "x"]]) == "a     bb   last cell\nccc   d    x\n"
+    assert tabwrite("a\tbb\tlast cell\nccc\td\tx\n", minwidth=2, padding=3) == "a     bb   last cell\nccc   d    x\n"
