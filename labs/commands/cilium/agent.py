@@ -25,7 +25,7 @@ RESERVED_IDENTITIES: tuple[tuple[int, tuple[str, ...]], ...] = (
 )
 """cilium `pkg/identity/numericidentity.go` reserved identities of a single-stack cluster, with their labels."""
 
-_OPTIONS: "weakref.WeakKeyDictionary[Any, dict[int, dict[str, str]]]" = weakref.WeakKeyDictionary()
+_OPTIONS: weakref.WeakKeyDictionary[Any, dict[int, dict[str, str]]] = weakref.WeakKeyDictionary()
 
 
 def audit_modelled(cluster: Any) -> bool:
@@ -87,18 +87,19 @@ def endpoints(cluster: Any, node: str | None = None) -> list[AgentEndpoint]:
         if ep_id is None:
             continue
 
-        def enforced(direction: str) -> bool:
-            if mode == "always":
-                return True
-            if mode == "never":
-                return False
-            return bool(engine.selecting(direction, ep))
-
         audit = options.get(ep_id, {}).get("PolicyAuditMode") == "Enabled"
         found.append(AgentEndpoint(ep_id, cluster.identity(pod.key) or 0, tuple(sorted(str(lb) for lb in ep.labels)),
-                                   cluster.pod_ip(pod.key) or "", enforced("ingress"), enforced("egress"), audit,
+                                   cluster.pod_ip(pod.key) or "", _enforced(mode, engine, "ingress", ep),
+                                   _enforced(mode, engine, "egress", ep), audit,
                                    pod.key))
     return sorted(found, key=lambda e: e.id)
+
+
+def _enforced(mode: str, engine: Any, direction: str, ep: Any) -> bool:
+    """Policy enforcement of one direction: always/never by the agent setting, else whether a rule selects it."""
+    if mode in ("always", "never"):
+        return mode == "always"
+    return bool(engine.selecting(direction, ep))
 
 
 def identities(cluster: Any) -> list[tuple[int, tuple[str, ...]]]:

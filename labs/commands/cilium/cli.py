@@ -145,7 +145,7 @@ def run(argv: list[str], cluster: Any, stdin: str | None = None) -> CommandResul
         return unsupported("cilium", f"cilium {' '.join(words)}: not available on the simulated cluster")
     hint = ""
     if command in ("endpoint", "identity", "monitor", "bpf", "service"):
-        hint = (f"note: `{command}` is a command of the agent's debug CLI: run "
-                f"`cilium-dbg {' '.join(words)}` (in the agent: kubectl exec -n kube-system ds/cilium -- cilium-dbg ...).\n")
+        hint = (f"note: `{command}` is a command of the agent's debug CLI: run `cilium-dbg {' '.join(words)}` "
+                "(in the agent: kubectl exec -n kube-system ds/cilium -- cilium-dbg ...).\n")
     return CommandResult(stderr=f'Error: unknown command "{command}" for "cilium"\n'
                                 f"Run 'cilium --help' for usage.\n{hint}", exit_code=1)

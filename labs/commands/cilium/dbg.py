@@ -91,6 +91,12 @@ def endpoint_config(cluster: Any, argv: list[str]) -> CommandResult:
     return CommandResult(stdout=f"Endpoint {raw} configuration updated successfully\n", stderr=note)
 
 
+_DBG_COMMANDS = frozenset({
+    "endpoint", "identity", "policy", "status", "monitor", "bpf", "service", "config", "map", "ip", "fqdn", "node",
+    "version", "debuginfo", "metrics", "prefilter", "recorder", "statedb", "troubleshoot", "encrypt", "kvstore",
+    "lrp", "cgroups", "bugtool", "cleanup", "completion", "shell", "post-uninstall-cleanup"})
+"""cilium-dbg's commands: those outside the simulated subset answer with the simulation note."""
+
 _USAGE = """CLI for interacting with the local Cilium Agent
 
 Usage:
@@ -122,9 +128,7 @@ def run(argv: list[str], cluster: Any, stdin: str | None = None) -> CommandResul
         from labs.commands.cilium.policy_get import policy_get
 
         return policy_get(cluster, args)
-    if group in ("endpoint", "identity", "policy", "status", "monitor", "bpf", "service", "config", "map", "ip",
-                 "fqdn", "node", "version", "debuginfo", "metrics", "prefilter", "recorder", "statedb", "troubleshoot",
-                 "encrypt", "kvstore", "lrp", "cgroups", "bugtool", "cleanup", "completion", "shell", "post-uninstall-cleanup"):
+    if group in _DBG_COMMANDS:
         return unsupported("cilium-dbg", f"cilium-dbg {' '.join(words)}: not available on the simulated cluster")
     return CommandResult(stderr=f'Error: unknown command "{group}" for "cilium-dbg"\n'
                                 "Run 'cilium-dbg --help' for usage.\n", exit_code=1)
