@@ -193,3 +193,82 @@ def test_go_tabwriter_column_blocks():
     assert tabwrite("a\tb\tc\naa\tbbbb\tc\nx\ny\tz\n", minwidth=0, padding=1) == "a  b    c\naa bbbb c\nx\ny z\n"
     # empty terminated cells are padded (column 1: minwidth 5 beats x+3); trailing text is not
     assert tabwrite("\tx\t\nlong\t\t\n", minwidth=5, padding=3) == "       x    \nlong        \n"
+
+
+GOLDEN_POLICY_GET = """[
+  {
+    "endpointSelector": {
+      "matchLabels": {
+        "any:app": "api",
+        "k8s:io.kubernetes.pod.namespace": "backend"
+      }
+    },
+    "ingress": [
+      {
+        "fromEndpoints": [
+          {
+            "matchLabels": {
+              "any:app": "web",
+              "k8s:io.cilium.k8s.policy.cluster": "default",
+              "k8s:io.kubernetes.pod.namespace": "backend"
+            }
+          }
+        ]
+      }
+    ],
+    "labels": [
+      {
+        "key": "io.cilium.k8s.policy.derived-from",
+        "value": "CiliumNetworkPolicy",
+        "source": "k8s"
+      },
+      {
+        "key": "io.cilium.k8s.policy.name",
+        "value": "api-in",
+        "source": "k8s"
+      },
+      {
+        "key": "io.cilium.k8s.policy.namespace",
+        "value": "backend",
+        "source": "k8s"
+      },
+      {
+        "key": "io.cilium.k8s.policy.uid",
+        "value": "00000000-0000-0000-0000-000000000000",
+        "source": "k8s"
+      }
+    ]
+  }
+]
+"""
+
+
+def test_policy_get_prints_the_rules_as_the_agent_holds_them(cluster):
+    # the peer `{app: web}` in a CNP means web pods of the policy's own namespace (cilium-semantics.md §3.2)
+    result = cilium.run_dbg(["policy", "get"], cluster)
+    assert result.exit_code == 0 and result.stderr == ""
+    text, revision = result.stdout.rsplit("Revision: ", 1)
+    assert text == GOLDEN_POLICY_GET
+    cluster.apply(POLICY.replace("api-in", "api-in-2"))
+    later = cilium.run_dbg(["policy", "get"], cluster).stdout
+    assert int(later.rsplit("Revision: ", 1)[1]) == int(revision) + 1
+
+
+def test_policy_get_on_an_empty_repository_and_for_clusterwide_peers(sim):
+    assert cilium.run_dbg(["policy", "get"], sim).stdout.startswith("null\nRevision: ")
+    sim.apply("apiVersion: cilium.io/v2\nkind: CiliumClusterwideNetworkPolicy\nmetadata: {name: dns}\n"
+              "spec:\n  endpointSelector: {}\n  egress:\n  - toEndpoints: [{matchLabels: {k8s-app: kube-dns}}]\n")
+    import json
+
+    rules = json.loads(cilium.run_dbg(["policy", "get"], sim).stdout.rsplit("Revision: ", 1)[0])
+    assert rules[0]["endpointSelector"] == {}
+    assert rules[0]["egress"][0]["toEndpoints"] == [{
+        "matchLabels": {"any:k8s-app": "kube-dns", "k8s:io.cilium.k8s.policy.cluster": "default"},
+        "matchExpressions": [{"key": "k8s:io.kubernetes.pod.namespace", "operator": "Exists"}]}]
+
+
+def test_policy_get_says_what_it_does_not_render(sim):
+    sim.apply("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: backend}\n"
+              "spec: {podSelector: {}, policyTypes: [Ingress]}\n")
+    result = cilium.run_dbg(["policy", "get"], sim)
+    assert result.exit_code == 0 and "NetworkPolicy backend/deny" in result.stderr
