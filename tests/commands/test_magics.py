@@ -224,6 +224,22 @@ def test_a_notebook_uses_every_magic(tmp_path, workloads_yaml):
     assert "from-a-cell" in kubectl or "kubectl is not available on the simulated cluster" in kubectl
 
 
+def test_open_lab_in_a_kernel_loads_the_magics(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    from nbclient import NotebookClient
+
+    from labs.course.notebook_run import hermetic_env
+
+    cells = ['from labs.course import open_lab\nlab = open_lab("00-environment")', "%hubble status",
+             "%cilium-dbg identity list"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+    client.execute(env=hermetic_env(tmp_path / "scratch", solve=False))
+    outputs = ["".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout") for cell in nb.cells]
+    assert outputs[1].startswith("Healthcheck (via localhost:4245): Ok\n")
+    assert outputs[2].startswith("ID      LABELS\n")
+
+
 def test_notebook_magics_cells_have_no_setup_of_their_own():
     # design check: a notebook cell is just the command line (see labs/commands/magics.py docstring)
     doc = Path(commands.__file__).with_name("magics.py").read_text()
