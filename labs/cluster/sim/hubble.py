@@ -141,7 +141,9 @@ class _Builder:
         """One event; `reply` None means the datapath does not know (drops, denied verdicts)."""
         self.t = max(self.ctx.now(), self.t + timedelta(microseconds=1))
         src, dst = (self.dst, self.src) if reply else (self.src, self.dst)
-        full = {"time": iso(self.t), "verdict": "FORWARDED",
+        # sub-microsecond digits as a real clock has them, so the time reads as protojson writes it (9 digits)
+        stamp = iso(self.t)[:-4] + f"{len(self.out) % 999 + 1:03d}Z"
+        full = {"time": stamp, "verdict": "FORWARDED",
                 "IP": {"source": src.ip or "", "destination": dst.ip or "", "ipVersion": "IPv4"},
                 "l4": self.l4(bool(reply)), "source": self.endpoint(src), "destination": self.endpoint(dst),
                 "Type": "L3_L4", "node_name": node}
@@ -188,8 +190,10 @@ class _Builder:
         assert req is not None
         host = req.host or (self.dst.ip or "")
         url = f"http://{host}:{self.traffic.port}{req.path}" if ":" not in host else f"http://{host}{req.path}"
-        return {"method": req.method, "url": url, "protocol": "HTTP/1.1",
-                "headers": [{"key": k, "value": v} for k, v in req.headers]}
+        http: dict[str, Any] = {"method": req.method, "url": url, "protocol": "HTTP/1.1"}
+        if req.headers:  # protojson leaves empty lists out
+            http["headers"] = [{"key": k, "value": v} for k, v in req.headers]
+        return http
 
     def http_request(self, d: DirectionVerdict, node: str, allowed: bool) -> None:
         http = self._http()
@@ -198,9 +202,10 @@ class _Builder:
                    "Summary": http_summary("REQUEST", http, 0)}, node)
 
     def http_response(self, d: DirectionVerdict, node: str, allowed: bool) -> None:
-        http = {**self._http(), "code": 200 if allowed else 403, "headers": []}
-        latency = 1_200_000
-        http = {k: http[k] for k in ("code", "method", "url", "protocol", "headers")}
+        request = self._http()
+        http = {"code": 200 if allowed else 403, "method": request["method"], "url": request["url"],
+                "protocol": request["protocol"]}
+        latency = 1_200_000 if allowed else 150_000  # the proxy answers a denied request itself, at once
         self.emit({"Type": "L7", "event_type": {"type": 129}, "traffic_direction": d.direction.upper(),
                    "l7": {"type": "RESPONSE", "latency_ns": str(latency), "http": http},
                    "Summary": http_summary("RESPONSE", http, latency)}, node, reply=True)

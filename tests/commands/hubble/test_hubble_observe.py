@@ -99,7 +99,7 @@ def test_http_lines_and_policy_names(cluster):
     assert "<-" not in out
     replies = observe(cluster, "hubble observe --to-pod frontend/web --type l7")
     assert f"{web} <- {api} http-response FORWARDED (HTTP/1.1 200 1ms (GET http://" in replies
-    assert f"http-response FORWARDED (HTTP/1.1 403 1ms (POST http://{cluster.pod_ip('backend/api')}:8080/orders))" \
+    assert f"http-response FORWARDED (HTTP/1.1 403 0ms (POST http://{cluster.pod_ip('backend/api')}:8080/orders))" \
         in replies
 
 

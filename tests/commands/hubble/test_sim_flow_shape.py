@@ -84,3 +84,16 @@ def test_drops_and_denied_verdicts_leave_is_reply_unknown(sim):
     assert [f["event_type"]["type"] for f in flows] == [5, 1]
     assert all("is_reply" not in f for f in flows)
     assert flows[1]["event_type"] == {"type": 1, "sub_type": 133} and flows[1]["drop_reason_desc"] == "POLICY_DENIED"
+
+
+def test_times_and_empty_lists_read_as_protojson_writes_them(sim):
+    sim.apply(DNS_AND_L7)
+    sim.add_external("example.org", "93.184.216.34")
+    flows = flows_of(sim, Probe("frontend/web", parse_target("fqdn:example.org"), 80, http=HttpRequest("GET", "/")))
+    real = capture("03-l7-http-request-forwarded.json")["time"]
+    for flow in flows:
+        # RFC 3339 with 9 fractional digits (protojson drops trailing zero groups, so the last 3 are not 000)
+        assert len(flow["time"]) == len(real) and flow["time"][-4:-1] != "000", flow["time"]
+        http = flow.get("l7", {}).get("http")
+        if http is not None:
+            assert "headers" not in http  # no headers sent: protojson omits the empty list
