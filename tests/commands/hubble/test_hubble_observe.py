@@ -194,3 +194,15 @@ def test_status(cluster):
         f"Current/Max Flows: {flows}/8,190 ({flows / 8190 * 100:.2f}%)\n"
         "Flows/s: N/A\n"
         "Connected Nodes: 2/2\n")
+
+
+def test_list_nodes(cluster):
+    # hubble/cmd/list/node.go nodeTableOutput: "%d/%d (%6.2f%%)"; no uptime, so AGE and FLOWS/S are N/A
+    per_node = {}
+    for response in cluster.flows():
+        per_node[response["node_name"]] = per_node.get(response["node_name"], 0) + 1
+    cp, worker = per_node.get("control-plane", 0), per_node["worker"]
+    assert observe(cluster, "hubble list nodes") == (
+        "NAME            STATUS      AGE   FLOWS/S   CURRENT/MAX-FLOWS\n"
+        f"control-plane   Connected   N/A   N/A       {cp}/4095 ({cp / 4095 * 100:6.2f}%)\n"
+        f"worker          Connected   N/A   N/A       {worker}/4095 ({worker / 4095 * 100:6.2f}%)\n")
