@@ -17,7 +17,7 @@ from typing import Any
 from labs.commands.tabwriter import tabwrite
 from labs.flows.checked import parse_time
 
-__all__ = ["FlowPrinter", "OUTPUTS", "flow_type", "hostname", "identity_text", "stamp_milli"]
+__all__ = ["FlowPrinter", "OUTPUTS", "escape_terminal", "flow_type", "hostname", "identity_text", "stamp_milli"]
 
 OUTPUTS = ("compact", "dict", "json", "jsonpb", "table", "tab")
 """`-o` values hubble accepts for flows (`json` is an alias of `jsonpb`; `tab` of `table`)."""
@@ -42,6 +42,8 @@ POLICY_MATCH = {0: "none", 1: "L3-Only", 2: "L3-L4", 3: "L4-Only", 4: "all"}
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _L4_PORTED = ("TCP", "UDP", "SCTP")
 DICT_SEPARATOR = "------------"
+_GO_JSON_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                    ("\u2029", "\\u2029"))
 
 
 def stamp_milli(value: Any) -> str:
@@ -68,6 +70,11 @@ def _nanos(value: str) -> int:
             break
         digits += ch
     return int((digits + "000000000")[:9]) if digits else 0
+
+
+def escape_terminal(text: str) -> str:
+    """`terminalEscaperWriter` (terminal.go): ESC becomes `^[` and CR `\\r`, so flow data cannot drive the terminal."""
+    return text.replace("\x1b", "^[").replace("\r", "\\r")
 
 
 def identity_text(identity: Any) -> str:
@@ -217,16 +224,21 @@ class FlowPrinter:
             return ""
         text = getattr(self, f"_{self.output}")(response, flow)
         self.line += 1
-        return text
+        return text if self.output == "jsonpb" else escape_terminal(text)
 
     def close(self) -> str:
         """The table, which Go's tabwriter only writes once every row is known."""
         if not self._rows:
             return ""
-        return tabwrite("".join("\t".join(row) + "\n" for row in self._rows), minwidth=2, padding=3)
+        return tabwrite("".join("\t".join(escape_terminal(c) for c in row) + "\n" for row in self._rows),
+                        minwidth=2, padding=3)
 
     def _jsonpb(self, response: dict[str, Any], flow: dict[str, Any]) -> str:
-        return json.dumps(response, separators=(",", ":"), ensure_ascii=False) + "\n"
+        """Go's json.Encoder over protojson: compact, and HTML-sensitive characters escaped (`&` -> \\u0026)."""
+        text = json.dumps(response, separators=(",", ":"), ensure_ascii=False)
+        for raw, escaped in _GO_JSON_ESCAPES:
+            text = text.replace(raw, escaped)
+        return text + "\n"
 
     def _compact(self, response: dict[str, Any], flow: dict[str, Any]) -> str:
         src, dst = host_names(flow)

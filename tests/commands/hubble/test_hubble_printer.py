@@ -160,3 +160,18 @@ def test_identity_time_and_tabwriter_helpers():
     assert stamp_milli("2026-12-02T09:05:03.999999999Z") == "Dec  2 09:05:03.999"  # truncated, never rounded
     assert stamp_milli(None) == "N/A"
     assert tabwrite("a\tbb\tlast cell\nccc\td\tx\n", minwidth=2, padding=3) == "a     bb   last cell\nccc   d    x\n"
+
+
+def test_terminal_control_characters_are_escaped_outside_json():
+    # hubble/pkg/printer/terminal.go newTerminalEscaperBuilder: "\x1b" -> "^[", "\r" -> "\\r" (colour off)
+    flow = _variant(Summary="HTTP/1.1 GET http://x/\x1b[31mred\r")
+    assert render([flow]).endswith("(HTTP/1.1 GET http://x/^[[31mred\\r)\n")
+    assert "^[[31mred\\r" in render([flow], "dict") and "^[[31mred\\r" in render([flow], "table")
+    assert "\\u001b[31mred\\r" in render([flow], "json")
+
+
+def test_json_escapes_html_characters_as_go_does():
+    # hubble writes with encoding/json's Encoder, which HTML-escapes what a Marshaler (protojson) returns
+    flow = _variant(Summary="HTTP/1.1 GET http://x/?a=1&b=<2>")
+    assert '"Summary":"HTTP/1.1 GET http://x/?a=1\\u0026b=\\u003c2\\u003e"' in render([flow], "json")
+    assert json.loads(render([flow], "json"))["flow"]["Summary"] == "HTTP/1.1 GET http://x/?a=1&b=<2>"
