@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from labs.cluster.base import ApplyResult, Cluster, ClusterError
+from labs.commands.magics import attach as attach_commands
 from labs.course import trainee_files
 from labs.course.backend import choose_cluster, sim_cluster
 from labs.course.checks import CheckResult, compare
@@ -33,7 +34,7 @@ DEFAULT_TIMEOUT = 180.0
 def open_lab(lab_id: str, *, backend: str | None = None, cluster: Cluster | None = None) -> Lab:
     """Open a lab on the project's backend (or `backend="sim"`, or a given cluster)."""
     spec = load_lab(lab_id)
-    return Lab(spec, cluster if cluster is not None else choose_cluster(backend))
+    return attach_commands(Lab(spec, cluster if cluster is not None else choose_cluster(backend)))
 
 
 class Lab(LabExtras):

@@ -38,6 +38,7 @@ __all__ = [
     "ReplyFilter",
     "VERDICTS",
     "EVENT_TYPES",
+    "TRACE_SUBTYPES",
 ]
 
 Side = str  # "either", "source" or "destination"
@@ -285,22 +286,46 @@ class ProtocolFilter:
         return f"protocol {' or '.join(self.protocols)}"
 
 
+TRACE_SUBTYPES = {"to-endpoint": 0, "to-proxy": 1, "to-host": 2, "to-stack": 3, "to-overlay": 4, "from-endpoint": 5,
+                  "from-proxy": 6, "from-host": 7, "from-stack": 8, "from-overlay": 9, "from-network": 10,
+                  "to-network": 11}
+"""`--type trace:NAME` sub-types: cilium `pkg/monitor/api/types.go` TraceObservationPoints."""
+
+
 @dataclass(frozen=True)
 class EventTypeFilter:
-    """`--type drop|trace|policy-verdict|l7|trace-sock|capture|debug|agent`."""
+    """`--type drop|trace|policy-verdict|l7|trace-sock|capture|debug|agent`, optionally `TYPE:SUBTYPE`
+    (`trace:to-endpoint`, `drop:133`, or numbers), as hubble's `--type` flag reads them
+    (cilium `hubble/cmd/observe/flows_filter.go`, case "type")."""
 
     types: tuple[str, ...]
 
     def __post_init__(self) -> None:
         types = tuple(t.lower() for t in _values(self.types))
+        wanted = []
         for t in types:
-            if t not in EVENT_TYPES:
-                raise ValueError(f"event type {t!r} is not one of {', '.join(EVENT_TYPES)}")
+            name, sep, sub = t.partition(":")
+            if name in EVENT_TYPES:
+                number = EVENT_TYPES[name]
+            elif name.isdigit():
+                number = int(name)
+            else:
+                raise ValueError(f"event type {t!r} is not one of {', '.join(EVENT_TYPES)} (or a number)")
+            subtype: int | None = None
+            if sep:
+                if number == EVENT_TYPES["trace"] and sub in TRACE_SUBTYPES:
+                    subtype = TRACE_SUBTYPES[sub]
+                elif sub.isdigit():
+                    subtype = int(sub)
+                else:
+                    raise ValueError(f"event sub-type {sub!r} of {t!r} is not a known sub-type name or a number")
+            wanted.append((number, subtype))
         object.__setattr__(self, "types", types)
-        object.__setattr__(self, "_numbers", frozenset(EVENT_TYPES[t] for t in types))
+        object.__setattr__(self, "_wanted", tuple(wanted))
 
     def match(self, flow: Flow) -> bool:
-        return flow.event_type in self._numbers  # type: ignore[attr-defined]
+        return any(flow.event_type == number and (sub is None or (flow.event_subtype or 0) == sub)
+                   for number, sub in self._wanted)  # type: ignore[attr-defined]
 
     def describe(self) -> str:
         return f"type {' or '.join(self.types)}"
@@ -350,9 +375,11 @@ class HttpMethodFilter:
 
 @dataclass(frozen=True)
 class HttpPathFilter:
-    """`--http-path REGEX`, matched against the whole URL path, as Cilium's HTTP rules do."""
+    """`--http-path REGEX`, matched against the whole URL path, as Cilium's HTTP rules do; with
+    `search=True` anywhere in the path, as hubble's server-side filter does (`MatchString`)."""
 
     patterns: tuple[str, ...]
+    search: bool = False
 
     def __post_init__(self) -> None:
         patterns = _values(self.patterns)
@@ -367,7 +394,11 @@ class HttpPathFilter:
 
     def match(self, flow: Flow) -> bool:
         path = flow.http.path if flow.http else None
-        return path is not None and any(c.fullmatch(path) for c in self._compiled)  # type: ignore[attr-defined]
+        if path is None:
+            return False
+        if self.search:
+            return any(c.search(path) for c in self._compiled)  # type: ignore[attr-defined]
+        return any(c.fullmatch(path) for c in self._compiled)  # type: ignore[attr-defined]
 
     def describe(self) -> str:
         return f"http-path {' or '.join(self.patterns)}"

@@ -248,6 +248,10 @@ class SimCluster(TargetsMixin):
     def pod_ip(self, pod: str) -> str | None:
         return self._pod_ip.get(pod)
 
+    def endpoint_id(self, pod: str) -> int | None:
+        """The Cilium endpoint ID of `ns/pod` (what Hubble flows and `cilium-dbg endpoint list` show)."""
+        return self._endpoint_ids.get(pod) if pod in self.store.pods else None
+
     def flows(self, *, since: datetime | None = None, limit: int = 10_000) -> list[dict[str, Any]]:
         from labs.cluster.sim.hubble import iso
 
