@@ -105,7 +105,7 @@ class LabExtras:
         Surprising: different from your prediction where you made one (the predict grid records it, or
         pass `predicted={(source, column): "allowed"}`), and otherwise denied.
         """
-        from labs.course.explained import ExplainedCell, MatrixExplanations, surprising_cells
+        from labs.course.explained import ExplainedCell, MatrixExplanations, empty_section_notes, surprising_cells
         from labs.explain import explain
 
         step_id = step or self.last_step or self.spec.steps[0].id
@@ -114,10 +114,20 @@ class LabExtras:
         if matrix is None or self.last_step != step_id:
             matrix = self.matrix(step_id)  # type: ignore[attr-defined]
         wanted = predicted if predicted is not None else self._predictions.get(step_id)
+        refused = self._refused_in(spec)
         cluster = self._in_force(spec)
         cells = tuple(ExplainedCell(check.spec.label, why, explain(cluster, check.spec.probe))
                       for check, why in surprising_cells(matrix.checks, wanted))
-        return MatrixExplanations(matrix.title, cells)
+        notes = refused + empty_section_notes(cluster.policies(), [c.explanation for c in cells])
+        return MatrixExplanations(matrix.title, cells, tuple(notes))
+
+    def _refused_in(self, step: Any) -> list[str]:
+        """The step's policies that the agent would refuse (so nothing of them is in force), one note each."""
+        run = self.enter(step.id)  # type: ignore[attr-defined]
+        found = [run.rejected] if run.rejected else []
+        found += run.problems
+        return [f"This step's policy is refused before it is applied (by the API server or the agent), so none "
+                f"of it is in force: {text}" for text in found]
 
     def _in_force(self, step: Any) -> Cluster:
         """The step's cluster with the step's policies in force (entered again if another step is)."""

@@ -23,12 +23,12 @@ class PolicyEditor(WidgetWrapper):
     """`PolicyEditor(validate, apply, check=None, lint=None, initial_text="")`.
 
     validate(text) -> problems (`.line`, `.path`, `.message`); apply(text) -> summary text;
-    check() -> something with `_repr_html_` or a str; lint(text) -> findings (`.line`, `.code`,
-    `.severity`, `.message`, `.fix`).
+    check(text) -> something with `_repr_html_` or a str (the editor's text is what gets graded);
+    lint(text) -> findings (`.line`, `.code`, `.severity`, `.message`, `.fix`).
     """
 
     def __init__(self, validate: Callable[[str], Sequence[Any]], apply: Callable[[str], Any],
-                 check: Callable[[], Any] | None = None, lint: Callable[[str], Sequence[Any]] | None = None,
+                 check: Callable[[str], Any] | None = None, lint: Callable[[str], Sequence[Any]] | None = None,
                  initial_text: str = "", *, rows: int = 18):
         self._validate, self._apply, self._check, self._lint = validate, apply, check, lint
         self.status = "editing"
@@ -123,11 +123,11 @@ class PolicyEditor(WidgetWrapper):
         return summary
 
     def check(self) -> Any:
-        """Run the step's checks and show their result."""
+        """Run the step's checks on the text in the editor and show their result."""
         if self._check is None:
             return None
         try:
-            result = self._check()
+            result = self._check(self.text)
         except Exception as exc:
             self._failed("Check", exc)
             return None

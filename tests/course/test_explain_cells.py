@@ -109,3 +109,21 @@ def test_apply_in_the_editor_lints_first(open_sim):
     assert "           ingress:" in shown
     assert shown[-1] == "1 created"
     assert lab.exercise_path("allow-busybox").read_text(encoding="utf-8") == text
+
+
+def test_check_in_the_editor_grades_the_editor_text_and_keeps_the_previous_file(open_sim, monkeypatch):
+    lab = open_sim("03-identity-default-deny")
+    path = lab.exercise_path("allow-busybox")
+    template = path.read_text(encoding="utf-8")
+    solution = lab.spec.path(lab.step("allow-busybox").solution).read_text(encoding="utf-8")
+    calls = editor_callbacks(lab, "allow-busybox")
+    result = calls["check"](solution)  # typed in the editor, never saved by hand
+    assert result.passed, result.text()
+    assert path.read_text(encoding="utf-8") == solution
+    assert path.with_name(path.name + ".bak").read_text(encoding="utf-8") == template
+    # solve mode answers lab.check() with the solution, but the editor's Check still grades the editor
+    monkeypatch.setenv("LABS_SOLVE", "1")
+    wrong = solution.replace("app: busybox", "app: other")
+    result = calls["check"](wrong)
+    assert not result.passed and "Not yet" in result.summary
+    assert path.with_name(path.name + ".bak").read_text(encoding="utf-8") == solution

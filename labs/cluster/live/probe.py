@@ -13,6 +13,7 @@ from labs.cluster.live.classify import Classified, classify_dns, classify_http, 
 from labs.cluster.live.commands import dns_command, http_command, ping_command
 from labs.cluster.live.correlate import Endpoints
 from labs.cluster.live.execpod import PodExec
+from labs.cluster.live.outside import run_outside
 from labs.cluster.live.wait import pod_problem, pod_ready
 from labs.outcomes import Outcome
 from labs.probes import Probe
@@ -192,7 +193,12 @@ class ProbeRunner:
         return Resolved(probe.source_namespace, probe.source_pod, container, argv, "http", shown, ends)
 
     def run(self, probe: Probe, *, timeout: float) -> tuple[Classified, Endpoints | None]:
-        """Resolve, exec and classify; setup problems become `error` outcomes with the reason."""
+        """Resolve, exec and classify; setup problems become `error` outcomes with the reason.
+
+        Probes from outside the cluster (`world`) run from this machine (`labs.cluster.live.outside`).
+        """
+        if probe.outside:
+            return run_outside(self.api, probe, timeout), None
         try:
             res = self.resolve(probe, timeout)
         except ProbeSetupError as exc:

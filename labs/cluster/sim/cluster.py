@@ -22,6 +22,7 @@ from labs.cluster.sim.network import (
     builtin_objects,
     default_nodes,
 )
+from labs.cluster.sim.outside import outside_source
 from labs.cluster.sim.resolve import Resolved, ResolveError, backends, cluster_dns_name
 from labs.cluster.sim.state import ObjectStore
 from labs.cluster.sim.targets import TargetsMixin
@@ -199,6 +200,12 @@ class SimCluster(TargetsMixin):
     def probe(self, probe: Probe, *, timeout: float = DEFAULT_PROBE_TIMEOUT) -> ProbeResult:
         self._probe_count += 1
         self.last_evaluation = None
+        if probe.outside:
+            try:
+                outside, resolved = outside_source(self.store, self.nodes, self._pod_ip, probe)
+            except ResolveError as exc:
+                return self._error(probe, str(exc))
+            return self._connect(probe, outside, resolved, [], frozenset())
         src_pod = self.store.pods.get(probe.source)
         if src_pod is None:
             return self._error(probe, f"source pod {probe.source} does not exist")
