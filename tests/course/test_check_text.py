@@ -123,3 +123,13 @@ def test_explain_matrix_says_why_an_empty_ingress_list_selects_nothing(open_sim)
     assert "such a policy is refused by the agent" in text
     refused = repr(open_sim("00-environment").explain_matrix("pitfall-missing-v2"))
     assert "This step's policy is refused before it is applied" in refused
+
+
+def test_a_drop_is_listed_once_as_the_verdict_and_once_as_the_drop(open_sim):
+    lab = open_sim("02-segregation")
+    lab.matrix("north-south")  # isolate-a's solution is in force: client-b -> server-a is dropped
+    lines = [line.split(" ", 1)[1] for line in repr(lab.flows()).splitlines()]
+    drops = [line for line in lines if "client-b" in line and "server-a:80 " in line and "DROPPED" in line]
+    assert len(drops) >= 2 and len(set(lines)) == len(lines), "\n".join(lines)
+    assert any("policy-verdict DROPPED" in line for line in drops)
+    assert any("SYN DROPPED" in line for line in drops)
