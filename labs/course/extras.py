@@ -157,6 +157,22 @@ class LabExtras:
         return Message("\n".join(lines), title="Your cluster")
 
     # ---- widgets -------------------------------------------------------------------------------
+    def show(self, step_id: str) -> Any:
+        """The YAML of the policies a step puts in force, to read (and predict from) before applying it.
+
+        Nothing is applied: `lab.matrix(step)` does that.
+        """
+        from labs.course.views import PolicyFiles
+        from labs.course.workshop_mode import course_text
+
+        step = self.step(step_id)  # type: ignore[attr-defined]
+        base = self.spec.source.rsplit("/", 1)[0]  # type: ignore[attr-defined]
+        files = tuple((f"{base}/{rel}", _without_header(course_text(self.spec.path(rel))))  # type: ignore[attr-defined]
+                      for rel in step.policies)
+        note = ("Nothing is applied yet: predict, then lab.matrix() applies it and runs the probes."
+                if step.kind != "exercise" else "Your answer is added to these when the step is checked.")
+        return PolicyFiles(step_id, files, note)
+
     def editor(self, step_id: str) -> Any:
         """The policy editor for an exercise: Validate, Apply, Check (and lint) on your file."""
         from labs.course.widgets_glue import policy_editor
@@ -189,3 +205,10 @@ def _probe_from_arguments(source: str, target: str | None, port: int | str | Non
         return parse_probe(raw).probe
     except ValueError as exc:
         raise ValueError(f"lab.explain({source!r}, {target!r}): {exc}") from None
+
+
+def _without_header(text: str) -> str:
+    """YAML without its leading comment block (the lab's notes on a pitfall would give the answer away)."""
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")), 0)
+    return "".join(lines[start:])

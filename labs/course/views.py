@@ -13,7 +13,7 @@ from labs.course.checks import ProbeCheck
 from labs.richtext import left_aligned, rich
 
 __all__ = ["column_label", "Message", "MatrixResult", "HintView", "SolutionView", "LabOverview", "FlowTable",
-           "IdentityTable"]
+           "IdentityTable", "PolicyFiles"]
 
 _OUTCOME_COLOUR = {"allowed": "#d1f0d8", "dropped": "#f8d0d0", "l7-denied": "#fde2b8", "refused": "#e6d6f5",
                    "error": "#dddddd"}
@@ -242,3 +242,27 @@ class IdentityTable:
         rows = "".join(f"<tr><td><code>{esc(p)}</code></td><td>{esc(i)}</td><td>{'<br>'.join(map(esc, ls))}</td></tr>"
                        for p, i, ls in self.rows)
         return left_aligned(f"<table><tr><th>pod</th><th>identity</th><th>labels</th></tr>{rows}</table>")
+
+
+@dataclass(frozen=True)
+class PolicyFiles:
+    """The YAML a step puts in force, shown before it is applied (read it, predict, then apply)."""
+
+    step: str
+    files: tuple[tuple[str, str], ...]
+    """(path as shown, YAML text) for each file."""
+    note: str = ""
+
+    def __repr__(self) -> str:
+        if not self.files:
+            return f"Step {self.step!r} puts no policy of its own in force." + (f" {self.note}" if self.note else "")
+        parts = [f"# {path}\n{text.rstrip()}" for path, text in self.files]
+        return "\n---\n".join(parts) + (f"\n# {self.note}" if self.note else "")
+
+    def _repr_html_(self) -> str:
+        if not self.files:
+            return f"<p>{rich(repr(self))}</p>"
+        blocks = "".join(f"<details open><summary><code>{html.escape(path)}</code></summary>"
+                         f"<pre>{html.escape(text.rstrip())}</pre></details>" for path, text in self.files)
+        note = f"<p>{rich(self.note)}</p>" if self.note else ""
+        return f"<div><b>Policies of step <code>{html.escape(self.step)}</code></b>{blocks}{note}</div>"

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from labs.course import open_lab
-from labs.course.spec import load_lab
+from labs.course.spec import FIX_SUFFIX, load_lab
 from labs.paths import repo_root
 
 HERE = Path(__file__).parent / "wrong_answers"
@@ -51,9 +51,14 @@ def _answer(case: Path, lab, step_id: str) -> str:
 
 @pytest.mark.parametrize(("lab_id", "step_id"), _exercises())
 def test_every_exercise_has_wrong_answers_and_its_solution_passes(lab_id, step_id, tmp_path):
-    cases = list((HERE / lab_id / step_id).glob("*.yaml"))
-    assert len(cases) >= 2, f"add the nearest wrong answers of {lab_id}/{step_id} to {HERE / lab_id / step_id}"
     lab = _lab(lab_id)
+    if step_id.endswith(FIX_SUFFIX):  # fixing a pitfall: its nearest wrong answer is the pitfall's own policy
+        start = tmp_path / "pitfall.yaml"
+        start.write_text(lab.spec.path(lab.step(step_id).exercise).read_text(encoding="utf-8"))
+        assert not lab.check(step_id, answer=start).passed
+    else:
+        cases = list((HERE / lab_id / step_id).glob("*.yaml"))
+        assert len(cases) >= 2, f"add the nearest wrong answers of {lab_id}/{step_id} to {HERE / lab_id / step_id}"
     answer = tmp_path / "solution.yaml"
     answer.write_text(lab.spec.path(lab.step(step_id).solution).read_text(encoding="utf-8"))
     result = lab.check(step_id, answer=answer)
