@@ -97,7 +97,7 @@ class PredictGrid(WidgetWrapper):
                 else:
                     children.append(widgets.HTML(f'<span style="color:{GREY}" title="this step does not probe '
                                                  f'{esc(source)} -> {esc(destination)}">&#8212;</span>'))
-        columns = f"minmax(6em, 11em) repeat({len(self.destinations)}, minmax(0, 1fr))"
+        columns = f"minmax(6em, 11em) repeat({len(self.destinations)}, minmax(0, 12em))"
         return widgets.GridBox(children, layout=widgets.Layout(grid_template_columns=columns, width="100%",
                                                                 grid_gap="4px 8px", align_items="center"))
 
@@ -111,7 +111,7 @@ class PredictGrid(WidgetWrapper):
             children += [_label(source, sources[source]), _label(destination, destinations[destination]),
                          self.dropdowns[cell], self.marks[cell]]
         return widgets.GridBox(children, layout=widgets.Layout(
-            grid_template_columns="minmax(6em, 12em) minmax(8em, 1fr) 9.5em minmax(6em, 12em)", width="100%",
+            grid_template_columns="minmax(6em, 12em) minmax(8em, 24em) 9.5em minmax(6em, 12em)", width="100%",
             grid_gap="2px 10px", align_items="center"))
 
     @property
@@ -191,8 +191,9 @@ def _mark(result: CellResult) -> str:
 def _label(full: str, shown: str, *, head: bool = False) -> widgets.HTML:
     """A row or column label that wraps anywhere, with the full text on hover."""
     weight = "font-weight:600;" if head else ""
+    breakable = "".join(f"{esc(ch)}<wbr>" if ch in "/:." else esc(ch) for ch in shown)  # wrap at / : . first
     return widgets.HTML(f'<div title="{esc(full or shown)}" style="{weight}font-size:12px;line-height:1.25;'
-                        f'overflow-wrap:anywhere;word-break:break-word;text-align:left">{esc(shown)}</div>',
+                        f'overflow-wrap:anywhere;text-align:left">{breakable}</div>',
                         layout=widgets.Layout(min_width="0"))
 
 

@@ -96,8 +96,8 @@ def test_labels_lose_their_shared_namespace_and_keep_the_full_text_on_hover():
     grid = PredictGrid(["shop/frontend", "world"], ["svc:shop/api:8080", "fqdn:api.stripe.com:443"],
                        lambda: {})
     heads = [child.value for child in grid.grid.children[:3]]
-    assert 'title="svc:shop/api:8080"' in heads[1] and ">svc:api:8080<" in heads[1]
-    assert ">fqdn:api.stripe.com:443<" in heads[2]
+    assert 'title="svc:shop/api:8080"' in heads[1] and ">svc:<wbr>api:<wbr>8080<" in heads[1]
+    assert ">fqdn:<wbr>api.<wbr>stripe.<wbr>com:<wbr>443<" in heads[2]  # it wraps at : and . first
     assert grid.layout == "matrix"
 
 
