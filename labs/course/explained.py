@@ -94,9 +94,9 @@ class MatrixExplanations:
         esc = html.escape
         if not self.cells:
             notes = "".join(f'<p style="white-space:pre-wrap">&#9888; {rich(n)}</p>' for n in self.notes)
-            return (f"<div><b>Why: {esc(self.title)}</b>{notes}<p>Nothing surprising: every cell is allowed, or as "
+            return (f"<div><b>Why: {rich(self.title)}</b>{notes}<p>Nothing surprising: every cell is allowed, or as "
                     "predicted or meant.</p></div>")
-        parts = [f"<div><b>Why: {esc(self.title)}</b>"]
+        parts = [f"<div><b>Why: {rich(self.title)}</b>"]
         parts += [f'<p style="white-space:pre-wrap">&#9888; {rich(n)}</p>' for n in self.notes]
         for index, cell in enumerate(self.cells, 1):
             body = cell.explanation._repr_html_() if hasattr(cell.explanation, "_repr_html_") else (

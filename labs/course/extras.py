@@ -84,8 +84,9 @@ class LabExtras:
         lab.yaml order), explained in the state that step puts in force.
         """
         from labs.explain import explain
+        from labs.probes import OUTSIDE_SOURCES
 
-        if "/" not in source:
+        if "/" not in source and source not in OUTSIDE_SOURCES:
             step = self.step(source)  # type: ignore[attr-defined]
             index = 0 if target is None else target
             if not isinstance(index, int) or not 0 <= index < len(step.probes):
