@@ -107,5 +107,8 @@ def predict_grid(lab: Lab, step_id: str) -> Any:
         return {(c.spec.probe.source, column_label(c.spec.probe)): c.observed for c in matrix.checks}
 
     cells = [(p.probe.source, column_label(p.probe)) for p in step.probes]
-    grid = PredictGrid(sources, destinations, observe, cells=cells, title=f"Predict: {step.title}")
+    # an exercise's title is its goal, i.e. the answer: its grid is named by the step instead
+    title = (f"Predict: your answer to `{step.id}`, once applied" if step.kind == "exercise"
+             else f"Predict: {step.title}")
+    grid = PredictGrid(sources, destinations, observe, cells=cells, title=title)
     return grid

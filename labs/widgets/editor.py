@@ -11,6 +11,7 @@ from typing import Any, Callable, Sequence
 
 import ipywidgets as widgets
 
+from labs.richtext import left_aligned
 from labs.widgets._common import AMBER, GREEN, GREY, RED, WidgetWrapper, esc, note
 
 __all__ = ["PolicyEditor"]
@@ -175,7 +176,7 @@ class PolicyEditor(WidgetWrapper):
                 f"{esc(where)}</td><td style=\"padding:2px 0\">"
                 + (f'<b style="font-family:monospace">{esc(path)}</b>: ' if path else "")
                 + f"{esc(getattr(p, 'message', p))}<br>{self._excerpt(line)}</td></tr>")
-        return _TABLE.format("".join(rows))
+        return left_aligned(_TABLE.format("".join(rows)))
 
     def _finding_table(self, findings: Sequence[Any]) -> str:
         rows = []
@@ -191,7 +192,7 @@ class PolicyEditor(WidgetWrapper):
                 f"{esc(getattr(f, 'message', f))}"
                 + (f'<br><span style="color:{GREEN}">fix: {esc(fix)}</span>' if fix else "")
                 + f"<br>{self._excerpt(line)}</td></tr>")
-        return _TABLE.format("".join(rows))
+        return left_aligned(_TABLE.format("".join(rows)))
 
 
 def _blocking(problems: Sequence[Any]) -> list[Any]:
