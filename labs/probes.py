@@ -5,6 +5,10 @@ tables, checks and plots are written once. Expectations (`expect:` in scenario f
 
 Target forms (scenario `to:`): `ns/pod`, `svc:ns/name`, `fqdn:name`, `ip:1.2.3.4`, `entity:host`.
 A DNS lookup probe has no target, only `dns: name`.
+
+Sources (scenario `from:`) are pods, `ns/pod`, or one of `OUTSIDE_SOURCES`: `world`, a client outside
+the cluster, and `host`, a node itself. Those reach a NodePort or LoadBalancer Service (`svc:ns/name`,
+with the Service's port) or a pod (`ns/pod`), see `outside_problem`.
 """
 
 from __future__ import annotations
@@ -14,10 +18,39 @@ from typing import Any, Literal
 
 from labs.outcomes import Outcome
 
-__all__ = ["Target", "HttpRequest", "Probe", "ProbeResult", "parse_target", "PROTOCOLS"]
+__all__ = ["Target", "HttpRequest", "Probe", "ProbeResult", "parse_target", "source_problem", "outside_problem",
+           "PROTOCOLS", "OUTSIDE_SOURCES"]
 
 TargetKind = Literal["pod", "svc", "fqdn", "ip", "entity"]
 PROTOCOLS = ("TCP", "UDP", "SCTP", "ICMP")
+OUTSIDE_SOURCES = ("world", "host")
+"""Probe sources that are not pods: a client outside the cluster, and a node of the cluster."""
+
+
+def source_problem(source: object) -> str | None:
+    """Why a `from:` value is not a probe source, or None when it is one (`ns/pod`, `world`, `host`)."""
+    if isinstance(source, str) and (source in OUTSIDE_SOURCES
+                                    or (source.count("/") == 1 and all(source.split("/")))):
+        return None
+    return f"{source!r} is not a probe source; write a pod as namespace/pod, or world or host"
+
+
+def outside_problem(source: str, target: Target | None, protocol: str) -> str | None:
+    """Why a probe from outside the cluster cannot be run as written, or None.
+
+    A client outside the cluster reaches a Service's NodePort (or LoadBalancer), or a pod; DNS lookups
+    and egress targets only make sense from a pod.
+    """
+    if source not in OUTSIDE_SOURCES:
+        return None
+    if target is None:
+        return f"a probe from {source} needs `to` (a NodePort Service or a pod); DNS probes start from a pod"
+    if target.kind not in ("svc", "pod"):
+        return (f"a probe from {source} goes to a NodePort Service (svc:ns/name) or a pod (ns/pod), "
+                f"not {target}")
+    if protocol not in ("TCP", "UDP", "SCTP"):
+        return f"a probe from {source} is a {protocol} probe; use TCP towards a NodePort Service or a pod"
+    return None
 
 
 @dataclass(frozen=True)
@@ -80,6 +113,11 @@ class Probe:
     http: HttpRequest | None = None
     dns: str | None = None
     """Name to look up through kube-dns (a DNS probe) when target is None."""
+
+    @property
+    def outside(self) -> bool:
+        """True for `world` and `host` sources (no pod: the client is outside the pod network)."""
+        return self.source in OUTSIDE_SOURCES
 
     @property
     def source_namespace(self) -> str:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from labs.paths import labs_home
+from labs.richtext import left_aligned
 
 try:  # POSIX; on Windows the lock is skipped (one trainee, one kernel at a time)
     import fcntl
@@ -84,8 +85,8 @@ class ProgressSummary:
         rows = "".join(
             f"<tr><td>{html.escape(lab.lab)}</td><td>{lab.passed} / {lab.total}</td><td>{lab.attempts}</td>"
             f"<td>{'✔ done' if lab.done else ''}</td></tr>" for lab in self.labs)
-        return (f"<table><thead><tr><th>lab</th><th>steps passed</th><th>attempts</th><th></th></tr></thead>"
-                f"<tbody>{rows}</tbody></table>")
+        return left_aligned(f"<table><thead><tr><th>lab</th><th>steps passed</th><th>attempts</th><th></th></tr>"
+                            f"</thead><tbody>{rows}</tbody></table>")
 
 
 def _now() -> str:

@@ -15,6 +15,7 @@ from typing import Any
 from labs.course.probe_spec import ProbeSpec
 from labs.outcomes import Outcome
 from labs.probes import ProbeResult
+from labs.richtext import left_aligned, rich
 
 __all__ = ["ProbeCheck", "CheckResult", "compare", "CHECK_MIMETYPE", "PASS", "NOT_YET", "ERROR"]
 
@@ -114,12 +115,12 @@ class CheckResult:
             rows.append(f"<tr><td>{mark}</td><td><code>{esc(p.spec.label)}</code></td><td>{esc(wanted)}</td>"
                         f"<td><b>{esc(p.observed.value)}</b></td><td>{esc(p.result.reason)}</td></tr>")
         head = "meant" if self.kind == "pitfall" else "expected"
-        table = ("<table><tr><th></th><th>probe</th><th>" + head + "</th><th>observed</th><th>why</th></tr>"
-                 + "".join(rows) + "</table>") if rows else ""
-        notes = "".join(f"<p>{esc(n)}</p>" for n in self.notes)
+        table = left_aligned("<table><tr><th></th><th>probe</th><th>" + head + "</th><th>observed</th><th>why</th></tr>"
+                             + "".join(rows) + "</table>") if rows else ""
+        notes = "".join(f'<p style="white-space:pre-wrap">{rich(n)}</p>' for n in self.notes)
         return (f'<div class="ciliumlab-check" style="border-left:4px solid {colour};padding-left:8px">'
                 f'<p><b style="color:{colour}">{esc(self.heading)}</b> {esc(self.lab)} / <b>{esc(self.step)}</b>: '
-                f"{esc(self.title)}</p><p>{esc(self.summary)}</p>{table}{notes}"
+                f"{rich(self.title)}</p><p>{rich(self.summary)}</p>{table}{notes}"
                 f"<p><small>expectations: {esc(self.where)}</small></p></div>")
 
     def to_json(self) -> dict[str, Any]:

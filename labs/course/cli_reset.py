@@ -23,6 +23,6 @@ def run(args: argparse.Namespace) -> int:
     except LabSpecError as exc:
         print(f"labs reset: {exc}")
         return 2
-    message = lab.reset(timeout=args.timeout)
+    message = lab.reset(confirm=True, timeout=args.timeout)
     print(repr(message))
     return 0 if message.ok else 1

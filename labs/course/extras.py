@@ -84,8 +84,9 @@ class LabExtras:
         lab.yaml order), explained in the state that step puts in force.
         """
         from labs.explain import explain
+        from labs.probes import OUTSIDE_SOURCES
 
-        if "/" not in source:
+        if "/" not in source and source not in OUTSIDE_SOURCES:
             step = self.step(source)  # type: ignore[attr-defined]
             index = 0 if target is None else target
             if not isinstance(index, int) or not 0 <= index < len(step.probes):
@@ -105,7 +106,7 @@ class LabExtras:
         Surprising: different from your prediction where you made one (the predict grid records it, or
         pass `predicted={(source, column): "allowed"}`), and otherwise denied.
         """
-        from labs.course.explained import ExplainedCell, MatrixExplanations, surprising_cells
+        from labs.course.explained import ExplainedCell, MatrixExplanations, empty_section_notes, surprising_cells
         from labs.explain import explain
 
         step_id = step or self.last_step or self.spec.steps[0].id
@@ -114,10 +115,20 @@ class LabExtras:
         if matrix is None or self.last_step != step_id:
             matrix = self.matrix(step_id)  # type: ignore[attr-defined]
         wanted = predicted if predicted is not None else self._predictions.get(step_id)
+        refused = self._refused_in(spec)
         cluster = self._in_force(spec)
         cells = tuple(ExplainedCell(check.spec.label, why, explain(cluster, check.spec.probe))
                       for check, why in surprising_cells(matrix.checks, wanted))
-        return MatrixExplanations(matrix.title, cells)
+        notes = refused + empty_section_notes(cluster.policies(), [c.explanation for c in cells])
+        return MatrixExplanations(matrix.title, cells, tuple(notes))
+
+    def _refused_in(self, step: Any) -> list[str]:
+        """The step's policies that the agent would refuse (so nothing of them is in force), one note each."""
+        run = self.enter(step.id)  # type: ignore[attr-defined]
+        found = [run.rejected] if run.rejected else []
+        found += run.problems
+        return [f"This step's policy is refused before it is applied (by the API server or the agent), so none "
+                f"of it is in force: {text}" for text in found]
 
     def _in_force(self, step: Any) -> Cluster:
         """The step's cluster with the step's policies in force (entered again if another step is)."""
@@ -147,6 +158,22 @@ class LabExtras:
         return Message("\n".join(lines), title="Your cluster")
 
     # ---- widgets -------------------------------------------------------------------------------
+    def show(self, step_id: str) -> Any:
+        """The YAML of the policies a step puts in force, to read (and predict from) before applying it.
+
+        Nothing is applied: `lab.matrix(step)` does that.
+        """
+        from labs.course.views import PolicyFiles
+        from labs.course.workshop_mode import course_text
+
+        step = self.step(step_id)  # type: ignore[attr-defined]
+        base = self.spec.source.rsplit("/", 1)[0]  # type: ignore[attr-defined]
+        files = tuple((f"{base}/{rel}", _without_header(course_text(self.spec.path(rel))))  # type: ignore[attr-defined]
+                      for rel in step.policies)
+        note = ("Nothing is applied yet: predict, then lab.matrix() applies it and runs the probes."
+                if step.kind != "exercise" else "Your answer is added to these when the step is checked.")
+        return PolicyFiles(step_id, files, note)
+
     def editor(self, step_id: str) -> Any:
         """The policy editor for an exercise: Validate, Apply, Check (and lint) on your file."""
         from labs.course.widgets_glue import policy_editor
@@ -179,3 +206,10 @@ def _probe_from_arguments(source: str, target: str | None, port: int | str | Non
         return parse_probe(raw).probe
     except ValueError as exc:
         raise ValueError(f"lab.explain({source!r}, {target!r}): {exc}") from None
+
+
+def _without_header(text: str) -> str:
+    """YAML without its leading comment block (the lab's notes on a pitfall would give the answer away)."""
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")), 0)
+    return "".join(lines[start:])

@@ -52,7 +52,7 @@ def grade(lab: LabSpec, step: StepSpec, run: StepRun) -> CheckResult:
         return CheckResult(status=ERROR, summary=(
             f"{len(bad)} of {total} probes do not behave as this lab expects: the cluster differs from the "
             "lab's assumptions (is every pod running? has a policy from elsewhere been left behind? "
-            "lab.reset() then lab.deploy() starts again)."), notes=tuple(run.notes), **base)
+            "lab.reset(confirm=True) then lab.deploy() starts again)."), notes=tuple(run.notes), **base)
     notes = list(run.notes)
     if run.empty_exercise:
         notes.insert(0, f"Your file {run.empty_exercise} holds no policy yet: write one there (or in the editor).")
@@ -65,6 +65,8 @@ def grade(lab: LabSpec, step: StepSpec, run: StepRun) -> CheckResult:
     if not bad and not run.problems and not run.lint and not run.empty_exercise:
         return CheckResult(status=PASS, summary=f"Well done: all {total} probes behave as required.",
                            notes=tuple(notes), **base)
+    if not run.problems and not run.empty_exercise:  # probe hints are about an answer that is in force
+        notes += [f"Hint: {h}" for h in dict.fromkeys(p.spec.hint for p in bad if p.spec.hint)]
     hint = f'lab.hint("{step.id}") gives a hint.'
     if bad:
         summary = f"Not yet: {len(bad)} of {total} probes are not as required. {hint}"

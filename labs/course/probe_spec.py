@@ -2,9 +2,11 @@
 
 The keys are the scenario format of DESIGN.md, so a lab step reads like a scenario file:
 `{from: ns/pod, to: TARGET, port: N, protocol: TCP, http: {method, path, headers}, dns: NAME,
-expect: OUTCOME}`. Two additions for teaching: `expect` may list several acceptable outcomes
-(capstone answers differ in where they stop a connection), and pitfall probes carry `intended`,
-what the policy's author meant, next to `expect`, what really happens.
+expect: OUTCOME}`; `from` may also be `world` or `host` (outside the pod network, see `labs.probes`).
+Additions for teaching: `expect` may list several acceptable outcomes (capstone answers differ in
+where they stop a connection), pitfall probes carry `intended`,
+what the policy's author meant, next to `expect`, what really happens, and an exercise probe may carry
+a `hint`: the mistake it catches, shown when it fails.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from labs.outcomes import Outcome, parse_outcome
-from labs.probes import PROTOCOLS, HttpRequest, Probe, parse_target
+from labs.probes import PROTOCOLS, HttpRequest, Probe, outside_problem, parse_target, source_problem
 
 __all__ = ["ProbeSpec", "parse_probe"]
 
-_KEYS = {"from", "to", "port", "protocol", "http", "dns", "expect", "intended"}
+_KEYS = {"from", "to", "port", "protocol", "http", "dns", "expect", "intended", "hint"}
 _HTTP_KEYS = {"method", "path", "headers", "host"}
 
 
@@ -29,6 +31,8 @@ class ProbeSpec:
     intended: Outcome | None = None
     """Pitfall probes: what the author of the wrong policy wanted."""
     line: int | None = None
+    hint: str | None = None
+    """Exercise probes: the mistake this probe catches, said to the trainee when it fails."""
 
     def at(self, line: int) -> ProbeSpec:
         return replace(self, line=line)
@@ -53,8 +57,8 @@ def parse_probe(raw: Any, *, pitfall: bool = False) -> ProbeSpec:
     if unknown:
         raise ValueError(f"unknown probe key {unknown[0]!r}; probe keys are: {', '.join(sorted(_KEYS))}")
     source = raw.get("from")
-    if not isinstance(source, str) or source.count("/") != 1 or not all(source.split("/")):
-        raise ValueError(f"from: expected a pod as NAMESPACE/NAME, got {source!r}")
+    if source_problem(source) is not None:
+        raise ValueError(f"from: expected a pod as NAMESPACE/NAME, or world or host, got {source!r}")
     protocol = str(raw.get("protocol", "TCP")).upper()
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol: {raw.get('protocol')!r} is not one of {', '.join(PROTOCOLS)}")
@@ -69,6 +73,9 @@ def parse_probe(raw: Any, *, pitfall: bool = False) -> ProbeSpec:
         raise ValueError("a probe needs `to` (a target) or `dns` (a name to look up)")
     if dns is not None and (not isinstance(dns, str) or not dns.strip()):
         raise ValueError(f"dns: expected a name to look up, got {dns!r}")
+    outside = outside_problem(source, target, protocol)
+    if outside:
+        raise ValueError(f"{'to' if target is not None else 'from'}: {outside}")
     port = raw.get("port")
     if target is not None and protocol != "ICMP":
         if port is None:
@@ -85,9 +92,12 @@ def parse_probe(raw: Any, *, pitfall: bool = False) -> ProbeSpec:
         intended = _outcomes(raw["intended"], "intended")[0]
     elif "intended" in raw:
         raise ValueError("intended: only pitfall steps have `intended` outcomes")
+    hint = raw.get("hint")
+    if hint is not None and (not isinstance(hint, str) or not hint.strip()):
+        raise ValueError(f"hint: expected the text shown when this probe fails, got {hint!r}")
     probe = Probe(source=source, target=target, port=port, protocol=protocol, http=http,
                   dns=dns.strip().lower().rstrip(".") if isinstance(dns, str) else None)
-    return ProbeSpec(probe=probe, expect=expect, intended=intended)
+    return ProbeSpec(probe=probe, expect=expect, intended=intended, hint=hint.strip() if hint else None)
 
 
 def _outcomes(value: Any, key: str) -> tuple[Outcome, ...]:

@@ -8,7 +8,6 @@ solutions, and resets the lab without ever deleting the trainee's files (those l
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -79,7 +78,7 @@ class Lab(LabExtras):
         for name in self.spec.external:
             _add_external(self.cluster, name.fqdn, name.ip)
         print(f"Deploying {self.id} on the {self.cluster.backend} backend (waiting up to {timeout:.0f} s)...",
-              file=sys.stderr)
+              flush=True)
         try:
             result = self.cluster.apply(self._workloads(), timeout=timeout)
         except (ManifestError, ClusterError, ValueError) as exc:
@@ -120,19 +119,31 @@ class Lab(LabExtras):
     def _workloads(self) -> list[str]:
         return course_sources(self.spec.path(w) for w in self.spec.workloads)
 
-    def reset(self, *, timeout: float = DEFAULT_TIMEOUT) -> Message:
-        """Delete the lab's policies and namespaces (in workshop mode: empty them). Your files are kept."""
+    def reset(self, *, confirm: bool = False, timeout: float = DEFAULT_TIMEOUT) -> Message:
+        """Delete the lab's policies and namespaces (in workshop mode: empty them). Your files are kept.
+
+        Nothing happens without `confirm=True`: a notebook's Run All must not tear the lab down.
+        """
+        if not confirm:
+            return Message(f"Nothing was deleted. lab.reset(confirm=True) deletes the pods and policies of "
+                           f"{self.id} (namespaces {', '.join(self.namespaces)}); your files in "
+                           f"{trainee_files.labs_home() / self.id} are kept, and lab.deploy() brings the lab back.",
+                           title="Reset needs confirm=True")
         try:
-            self.cluster.delete_policies(namespaces=self.namespaces)
+            policies = self.cluster.delete_policies(namespaces=self.namespaces)
             if workshop_trainee() is None:
-                result = self.cluster.delete_namespaces(self.namespaces, timeout=timeout)
+                self.cluster.delete_namespaces(self.namespaces, timeout=timeout)
+                gone = f"namespace{'s' if len(self.namespaces) != 1 else ''} {', '.join(self.namespaces)}"
             else:
                 result = self.cluster.delete(without_namespaces(self._workloads()), timeout=timeout)
+                gone = f"{len(result.deleted)} workload object{'s' if len(result.deleted) != 1 else ''}"
         except (ClusterError, ManifestError, ValueError) as exc:
             return Message(str(exc), ok=False, title=f"Reset of {self.id} failed")
         self._what_if.clear()
         self._matrices.clear()
-        return Message(f"{result.summary()}. Your files in {trainee_files.labs_home() / self.id} are kept.",
+        count = len(policies.deleted)
+        return Message(f"Deleted {gone} and {count} polic{'ies' if count != 1 else 'y'}. Your files in "
+                       f"{trainee_files.labs_home() / self.id} are kept; lab.deploy() starts the lab again.",
                        title=f"{self.id} reset")
 
     def _release_foreign_namespaces(self, timeout: float) -> str:
@@ -151,6 +162,17 @@ class Lab(LabExtras):
                                     timeout=timeout)
         owners = ", ".join(sorted(set(filter(None, foreign.values()))))
         return f" Namespaces {', '.join(sorted(foreign))} of lab {owners} were reset first (your files are kept)."
+
+    def not_deployed(self) -> str | None:
+        """What to do when the lab's pods are not there (never deployed, or reset), else None."""
+        try:
+            empty = [ns for ns in self.namespaces if not self.cluster.pods(ns)]
+        except ClusterError as exc:
+            return f"The cluster cannot be asked for the lab's pods: {exc}"
+        if not empty:
+            return None
+        return (f"Lab {self.id} is not deployed (no pods in namespace{'s' if len(empty) != 1 else ''} "
+                f"{', '.join(empty)}): run lab.deploy(), the cell near the top of the notebook, then try again.")
 
     # ---- steps -------------------------------------------------------------------------------
     def step(self, step_id: str) -> StepSpec:
@@ -191,8 +213,11 @@ class Lab(LabExtras):
             self._what_if[step.id] = copy
         return self._what_if[step.id]
 
-    def enter(self, step_id: str) -> StepRun:
-        """Put a step's policies in force (the lab's policies are replaced, not added to)."""
+    def enter(self, step_id: str, *, answer: Path | None = None) -> StepRun:
+        """Put a step's policies in force (the lab's policies are replaced, not added to).
+
+        An exercise adds the trainee's answer: `answer`, else `answer_path(step_id)`.
+        """
         step = self.step(step_id)
         run = StepRun()
         cluster = self.cluster_for(step)
@@ -210,12 +235,14 @@ class Lab(LabExtras):
             run.failure = str(exc)
             return run
         if step.kind == "exercise":
-            self._enter_answer(step, cluster, run)
+            if step.policies:
+                run.notes.append("Also in force in this step, with your answer: "
+                                 + ", ".join(step.policies) + f" (from {self.spec.source.rsplit('/', 1)[0]}/).")
+            self._enter_answer(step, cluster, run, answer or self.answer_path(step.id))
         self.last_step = step.id
         return run
 
-    def _enter_answer(self, step: StepSpec, cluster: Cluster, run: StepRun) -> None:
-        path = self.answer_path(step.id)
+    def _enter_answer(self, step: StepSpec, cluster: Cluster, run: StepRun, path: Path) -> None:
         text = path.read_text(encoding="utf-8")
         if not trainee_files.has_documents(text):
             run.empty_exercise = _display(path)
@@ -255,6 +282,9 @@ class Lab(LabExtras):
         """
         step_id = step or self.last_step or self.spec.steps[0].id
         spec = self.step(step_id)
+        missing = self.not_deployed()
+        if missing:
+            raise ClusterError(missing)
         run = self.enter(step_id) if step else StepRun()
         self._probe(spec, run)
         if run.failure:
@@ -263,11 +293,15 @@ class Lab(LabExtras):
         self._matrices[step_id] = result
         return result
 
-    def check(self, step_id: str) -> CheckResult:
-        """Grade a step against lab.yaml and record the result in your progress."""
+    def check(self, step_id: str, *, answer: Path | None = None) -> CheckResult:
+        """Grade a step against lab.yaml and record the result in your progress.
+
+        Exercises grade `answer` when given (the editor's Check passes the file it just saved).
+        """
         step = self.step(step_id)
+        missing = self.not_deployed()
         try:
-            run = self.enter(step_id)
+            run = StepRun(failure=missing) if missing else self.enter(step_id, answer=answer)
         except ClusterError as exc:
             run = StepRun(failure=str(exc))
         if not run.failure and not run.rejected:

@@ -9,7 +9,7 @@ is expected; a lab with a problem is not opened at all. The format is documented
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,9 @@ __all__ = ["LabSpec", "StepSpec", "ExternalName", "LabSpecError", "load_lab", "l
 STEP_KINDS = ("observe", "exercise", "pitfall")
 _LAB_KEYS = {"id", "title", "minutes", "objectives", "workloads", "external", "needs_internet", "steps"}
 _STEP_KEYS = {"id", "kind", "title", "policies", "exercise", "solution", "hints", "why", "probes", "lint",
-              "rejected", "enforcement"}
+              "rejected", "enforcement", "fix"}
+FIX_SUFFIX = "-fix"
+"""A pitfall with `fix: FILE` is followed by the exercise `<pitfall id>-fix`: correct the wrong policy."""
 _ENFORCEMENT = ("default", "always", "never")
 
 
@@ -67,6 +69,8 @@ class StepSpec:
     enforcement: str | None = None
     """A what-if step run on a simulated copy with this policy enforcement mode."""
     line: int = 1
+    fix: str | None = None
+    """Pitfall steps: the corrected policy (the solution of the `<id>-fix` exercise that follows)."""
 
 
 @dataclass(frozen=True)
@@ -229,10 +233,11 @@ class _Reader:
                 self.problem(path, f"expected a step (a mapping with id, kind, probes), got {item!r}")
                 continue
             step = self.step(item, path)
-            if step.id in seen:
-                self.problem((*path, "id"), f"step id {step.id!r} is used twice")
-            seen.add(step.id)
-            steps.append(step)
+            for made in (step, fix_step(step)) if step.fix else (step,):
+                if made.id in seen:
+                    self.problem((*path, "id"), f"step id {made.id!r} is used twice")
+                seen.add(made.id)
+                steps.append(made)
         return tuple(steps)
 
     def step(self, d: dict[str, Any], path: tuple[str | int, ...]) -> StepSpec:
@@ -259,6 +264,13 @@ class _Reader:
         rejected = bool(d.get("rejected", False))
         if rejected and kind != "pitfall":
             self.problem((*path, "rejected"), "only a pitfall step can expect its policy to be rejected")
+        fix = None
+        if "fix" in d:
+            if kind != "pitfall" or rejected or not policies:
+                self.problem((*path, "fix"), "`fix` belongs to a pitfall step that applies its policy "
+                                             "(its last `policies` file is what the trainee corrects)")
+            else:
+                fix = self.file(d.get("fix"), (*path, "fix"))
         enforcement = d.get("enforcement")
         if enforcement is not None and enforcement not in _ENFORCEMENT:
             self.problem((*path, "enforcement"), f"enforcement {enforcement!r} is not one of {', '.join(_ENFORCEMENT)}")
@@ -280,4 +292,17 @@ class _Reader:
         return StepSpec(id=step_id, kind=str(kind), title=self.text(d.get("title"), (*path, "title")),
                         policies=policies, exercise=exercise, solution=solution, hints=hints, why=why,
                         probes=tuple(probes), lint=bool(d.get("lint", False)), rejected=rejected,
-                        enforcement=enforcement, line=self.lines.line(path))
+                        enforcement=enforcement, line=self.lines.line(path), fix=fix)
+
+
+def fix_step(pitfall: StepSpec) -> StepSpec:
+    """The exercise after a pitfall: start from its wrong policy, make every probe do what was meant.
+
+    The trainee's file starts as the pitfall's own policy (its last `policies` file); the other files
+    stay in force; each probe now expects its `intended` outcome; the pitfall's `why` is the hint.
+    """
+    return replace(pitfall, id=pitfall.id + FIX_SUFFIX, kind="exercise", title=f"Fix it: {pitfall.title}",
+                   policies=pitfall.policies[:-1], exercise=pitfall.policies[-1], solution=pitfall.fix,
+                   hints=(pitfall.why,), why="", fix=None, rejected=False,
+                   probes=tuple(replace(p, expect=(p.intended,), intended=None) for p in pitfall.probes
+                                if p.intended is not None))

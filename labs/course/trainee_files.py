@@ -17,7 +17,8 @@ import yaml
 
 from labs.paths import inside_labs_home, lab_home, labs_home
 
-__all__ = ["exercise_file", "solve_mode", "has_documents", "keep_and_replace", "labs_home"]
+__all__ = ["exercise_file", "solve_mode", "has_documents", "keep_and_replace", "labs_home",
+           "save_keeping_previous"]
 
 
 def solve_mode() -> bool:
@@ -59,3 +60,18 @@ def keep_and_replace(target: Path, new_text: str) -> Path | None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(new_text, encoding="utf-8")
     return backup
+
+
+def save_keeping_previous(target: Path, new_text: str) -> Path | None:
+    """Write what the editor holds to target; the text it replaces stays in `<name>.bak` (one level of undo).
+
+    Returns the backup path when the file changed, None when it already held new_text.
+    """
+    if target.exists() and target.read_text(encoding="utf-8") == new_text:
+        return None
+    backup = target.with_name(f"{target.name}.bak")
+    if target.exists():
+        shutil.copyfile(target, backup)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(new_text, encoding="utf-8")
+    return backup if backup.exists() else None

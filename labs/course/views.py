@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from labs.course.checks import ProbeCheck
+from labs.richtext import left_aligned, rich
 
 __all__ = ["column_label", "Message", "MatrixResult", "HintView", "SolutionView", "LabOverview", "FlowTable",
-           "IdentityTable"]
+           "IdentityTable", "PolicyFiles"]
 
 
 
@@ -29,7 +30,7 @@ class Message:
 
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.ok else "#cf222e"
-        title = f"<b>{html.escape(self.title)}</b><br>" if self.title else ""
+        title = f"<b>{rich(self.title)}</b><br>" if self.title else ""
         return (f'<div style="border-left:4px solid {colour};padding-left:8px">{title}'
                 f"<pre>{html.escape(self.text)}</pre></div>")
 
@@ -95,8 +96,8 @@ class MatrixResult:
                            f"{esc(c.observed.value)}{mark}</td>")
             body.append(f"<tr><th>{esc(row)}</th>{''.join(tds)}</tr>")
         plot = _plot_html(self) if self.with_plot else ""
-        return (f"<div><b>{esc(self.title)}</b><table><tr><th>from \\ to</th>{head}</tr>{''.join(body)}</table>"
-                f"{plot}</div>")
+        table = left_aligned(f"<table><tr><th>from \\ to</th>{head}</tr>{''.join(body)}</table>")
+        return f"<div><b>{rich(self.title)}</b>{table}{plot}</div>"
 
     def plot(self) -> Any:
         """The matplotlib figure of `labs.viz.matrix_plot`: observed cells, mismatches framed."""
@@ -154,7 +155,7 @@ class HintView:
         return f"Hint {self.number} of {self.total} for {self.step!r}: {self.text}"
 
     def _repr_html_(self) -> str:
-        return f"<p>&#128161; {html.escape(repr(self))}</p>"
+        return f"<p>&#128161; {rich(repr(self))}</p>"
 
 
 @dataclass(frozen=True)
@@ -197,13 +198,14 @@ class LabOverview:
 
     def _repr_html_(self) -> str:
         esc = html.escape
-        objectives = "".join(f"<li>{esc(o)}</li>" for o in self.objectives)
-        steps = "".join(f"<tr><td><code>{esc(s)}</code></td><td>{esc(k)}</td><td>{esc(t)}</td></tr>"
+        objectives = "".join(f"<li>{rich(o)}</li>" for o in self.objectives)
+        steps = "".join(f"<tr><td><code>{esc(s)}</code></td><td>{esc(k)}</td><td>{rich(t)}</td></tr>"
                         for s, k, t in self.steps)
-        notes = "".join(f"<p>{esc(n)}</p>" for n in self.notes)
-        return (f"<div><h3>Lab {esc(self.lab)}: {esc(self.title)}</h3><p>About {self.minutes} minutes. "
+        notes = "".join(f"<p>{rich(n)}</p>" for n in self.notes)
+        table = left_aligned(f"<table><tr><th>step</th><th>kind</th><th>what</th></tr>{steps}</table>")
+        return (f"<div><h3>Lab {esc(self.lab)}: {rich(self.title)}</h3><p>About {self.minutes} minutes. "
                 f"Backend: <b>{esc(self.backend)}</b> ({esc(self.reason)})</p><ul>{objectives}</ul>"
-                f"<table><tr><th>step</th><th>kind</th><th>what</th></tr>{steps}</table>{notes}</div>")
+                f"{table}{notes}</div>")
 
 
 @dataclass(frozen=True)
@@ -237,4 +239,28 @@ class IdentityTable:
         esc = html.escape
         rows = "".join(f"<tr><td><code>{esc(p)}</code></td><td>{esc(i)}</td><td>{'<br>'.join(map(esc, ls))}</td></tr>"
                        for p, i, ls in self.rows)
-        return f"<table><tr><th>pod</th><th>identity</th><th>labels</th></tr>{rows}</table>"
+        return left_aligned(f"<table><tr><th>pod</th><th>identity</th><th>labels</th></tr>{rows}</table>")
+
+
+@dataclass(frozen=True)
+class PolicyFiles:
+    """The YAML a step puts in force, shown before it is applied (read it, predict, then apply)."""
+
+    step: str
+    files: tuple[tuple[str, str], ...]
+    """(path as shown, YAML text) for each file."""
+    note: str = ""
+
+    def __repr__(self) -> str:
+        if not self.files:
+            return f"Step {self.step!r} puts no policy of its own in force." + (f" {self.note}" if self.note else "")
+        parts = [f"# {path}\n{text.rstrip()}" for path, text in self.files]
+        return "\n---\n".join(parts) + (f"\n# {self.note}" if self.note else "")
+
+    def _repr_html_(self) -> str:
+        if not self.files:
+            return f"<p>{rich(repr(self))}</p>"
+        blocks = "".join(f"<details open><summary><code>{html.escape(path)}</code></summary>"
+                         f"<pre>{html.escape(text.rstrip())}</pre></details>" for path, text in self.files)
+        note = f"<p>{rich(self.note)}</p>" if self.note else ""
+        return f"<div><b>Policies of step <code>{html.escape(self.step)}</code></b>{blocks}{note}</div>"

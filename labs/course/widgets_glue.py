@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from labs.course import trainee_files
 from labs.course.views import Message
 
 if TYPE_CHECKING:
@@ -18,17 +19,17 @@ __all__ = ["policy_editor", "predict_grid", "editor_callbacks", "findings_text"]
 
 
 def editor_callbacks(lab: Lab, step_id: str) -> dict[str, Any]:
-    """validate(text), apply(text), check(), lint(text) for an exercise, as `labs.widgets.PolicyEditor` takes them.
+    """validate(text), apply(text), check(text), lint(text) for an exercise, as `labs.widgets.PolicyEditor` takes them.
 
-    Apply and lint save the text to the trainee's file first, so Check grades what the editor shows.
-    Apply lints first and shows the findings above what was applied (a finding does not stop the apply:
-    pitfalls are meant to be tried).
+    Apply, Lint and Check save the text to the trainee's file first (the text it replaces is kept as
+    `<file>.bak`), so Check grades exactly what the editor shows. Apply lints first and shows the
+    findings above what was applied (a finding does not stop the apply: pitfalls are meant to be tried).
     """
     path = lab.exercise_path(step_id)
     name = str(path)
 
     def save(text: str) -> None:
-        path.write_text(text, encoding="utf-8")
+        trainee_files.save_keeping_previous(path, text)
 
     def validate(text: str) -> list[Any]:
         from labs.manifests import ManifestError, load_text
@@ -46,14 +47,18 @@ def editor_callbacks(lab: Lab, step_id: str) -> dict[str, Any]:
         return lint_text(text, name, probes=[p.probe for p in lab.step(step_id).probes])
 
     def apply(text: str) -> str:
+        missing = lab.not_deployed()
+        if missing:
+            raise ValueError(missing)
         findings = lint(text)
         message = lab.apply(name)
         if not message.ok:
             raise ValueError("\n".join(findings_text(findings) + [message.text]))
         return "\n".join(findings_text(findings) + [message.text])
 
-    def check() -> Any:
-        return lab.check(step_id)
+    def check(text: str) -> Any:
+        save(text)
+        return lab.check(step_id, answer=path)
 
     return {"validate": validate, "apply": apply, "check": check, "lint": lint}
 
@@ -98,8 +103,12 @@ def predict_grid(lab: Lab, step_id: str) -> Any:
 
     def observe() -> dict[tuple[str, str], Any]:
         lab._predictions[step_id] = {cell: v for cell, v in grid.predictions.items() if v is not None}
-        matrix = lab.matrix(step_id)
+        matrix = lab.matrix(step_id)  # raises with what to do when the lab is not deployed
         return {(c.spec.probe.source, column_label(c.spec.probe)): c.observed for c in matrix.checks}
 
-    grid = PredictGrid(sources, destinations, observe, title=f"Predict: {step.title}")
+    cells = [(p.probe.source, column_label(p.probe)) for p in step.probes]
+    # an exercise's title is its goal, i.e. the answer: its grid is named by the step instead
+    title = (f"Predict: your answer to `{step.id}`, once applied" if step.kind == "exercise"
+             else f"Predict: {step.title}")
+    grid = PredictGrid(sources, destinations, observe, cells=cells, title=title)
     return grid

@@ -7,6 +7,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Literal
 
+from labs.richtext import left_aligned
+
 __all__ = ["Check", "DoctorReport", "Status", "STATUSES"]
 
 Status = Literal["pass", "warn", "fail", "skip"]
@@ -59,5 +61,6 @@ class DoctorReport:
             fix = html.escape(c.fix) if c.fix and c.status != "pass" else ""
             rows.append(f'<tr><td style="color:{_COLOURS[c.status]};font-weight:bold">{c.status}</td>'
                         f"<td>{html.escape(c.name)}</td><td>{html.escape(c.message)}</td><td>{fix}</td></tr>")
-        return ('<table class="labs-doctor"><thead><tr><th>status</th><th>check</th><th>found</th><th>fix</th></tr>'
-                f"</thead><tbody>{''.join(rows)}</tbody></table><p>{html.escape(self.summary())}</p>")
+        table = left_aligned('<table class="labs-doctor"><thead><tr><th>status</th><th>check</th><th>found</th>'
+                             f"<th>fix</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+        return f"{table}<p>{html.escape(self.summary())}</p>"

@@ -8,7 +8,10 @@ from typing import Any
 from labs.flows.classify import FlowOutcome, classify
 from labs.flows.model import Endpoint, Flow, PolicyRef
 
-__all__ = ["flow_line", "flow_to_dict", "endpoint_text"]
+__all__ = ["flow_line", "flow_to_dict", "endpoint_text", "POLICY_VERDICT_EVENT"]
+
+POLICY_VERDICT_EVENT = 5
+"""Hubble's monitor message type of a policy verdict notification (a drop is 1, a trace 4)."""
 
 
 def endpoint_text(endpoint: Endpoint, port: int | None = None) -> str:
@@ -60,7 +63,10 @@ def flow_line(flow: Flow) -> str:
     source = endpoint_text(flow.source, l4.source_port if l4 else None)
     destination = endpoint_text(flow.destination, l4.destination_port if l4 else None)
     outcome = classify(flow)
-    text = f"{time} {source} -> {destination} {_what(flow)} {flow.verdict}"
+    # Hubble reports a decided connection twice, as a policy verdict and as the drop (or trace) itself;
+    # `hubble observe` tells them apart, and so does this line
+    event = "policy-verdict " if flow.event_type == POLICY_VERDICT_EVENT else ""
+    text = f"{time} {source} -> {destination} {_what(flow)} {event}{flow.verdict}"
     if flow.is_reply:
         text += " (reply)"
     if outcome not in (FlowOutcome.FORWARDED, FlowOutcome.ERROR) or flow.drop_reason:

@@ -14,7 +14,7 @@ from labs.manifests.errors import ManifestError, Problem, shown
 from labs.manifests.objects import ContainerPort, Namespace, Pod, Service, ServicePort, SourceRef, frozen_map
 from labs.manifests.yaml_lines import LineMap, YamlSyntaxError, format_path, parse_documents
 from labs.outcomes import Outcome, parse_outcome
-from labs.probes import PROTOCOLS, HttpRequest, Probe, parse_target
+from labs.probes import PROTOCOLS, HttpRequest, Probe, outside_problem, parse_target, source_problem
 
 __all__ = ["Expectation", "Scenario", "load_scenario", "parse_probe_spec", "scenario_from_data"]
 
@@ -109,8 +109,8 @@ def parse_probe_spec(data: Any, reader: _Reader, path: tuple) -> Expectation | N
         return None
     before = len(reader.problems)
     source = reader.string(item.get("from"), (*path, "from"), required=True)
-    if source and (source.count("/") != 1 or not all(source.split("/"))):
-        reader.problem((*path, "from"), f"{source!r} is not a pod; write it as namespace/pod")
+    if source and source_problem(source):
+        reader.problem((*path, "from"), str(source_problem(source)))
     target = None
     if item.get("to") is not None:
         try:
@@ -125,6 +125,10 @@ def parse_probe_spec(data: Any, reader: _Reader, path: tuple) -> Expectation | N
     protocol = reader.string(item.get("protocol", "TCP"), (*path, "protocol")).upper()
     if protocol and protocol not in PROTOCOLS:
         reader.problem((*path, "protocol"), f"protocol {protocol!r} is not one of {', '.join(PROTOCOLS)}")
+    elif source and not source_problem(source) and (target is not None or dns is not None):
+        outside = outside_problem(source, target, protocol)
+        if outside:
+            reader.problem((*path, "to" if target is not None else "from"), outside)
     port = item.get("port")
     if protocol == "ICMP" and port is not None:
         reader.problem((*path, "port"), "ICMP probes have no port")

@@ -11,6 +11,7 @@ from typing import Any, Callable, Sequence
 
 import ipywidgets as widgets
 
+from labs.richtext import left_aligned
 from labs.widgets._common import AMBER, GREEN, GREY, RED, WidgetWrapper, esc, note
 
 __all__ = ["PolicyEditor"]
@@ -23,12 +24,12 @@ class PolicyEditor(WidgetWrapper):
     """`PolicyEditor(validate, apply, check=None, lint=None, initial_text="")`.
 
     validate(text) -> problems (`.line`, `.path`, `.message`); apply(text) -> summary text;
-    check() -> something with `_repr_html_` or a str; lint(text) -> findings (`.line`, `.code`,
-    `.severity`, `.message`, `.fix`).
+    check(text) -> something with `_repr_html_` or a str (the editor's text is what gets graded);
+    lint(text) -> findings (`.line`, `.code`, `.severity`, `.message`, `.fix`).
     """
 
     def __init__(self, validate: Callable[[str], Sequence[Any]], apply: Callable[[str], Any],
-                 check: Callable[[], Any] | None = None, lint: Callable[[str], Sequence[Any]] | None = None,
+                 check: Callable[[str], Any] | None = None, lint: Callable[[str], Sequence[Any]] | None = None,
                  initial_text: str = "", *, rows: int = 18):
         self._validate, self._apply, self._check, self._lint = validate, apply, check, lint
         self.status = "editing"
@@ -123,11 +124,11 @@ class PolicyEditor(WidgetWrapper):
         return summary
 
     def check(self) -> Any:
-        """Run the step's checks and show their result."""
+        """Run the step's checks on the text in the editor and show their result."""
         if self._check is None:
             return None
         try:
-            result = self._check()
+            result = self._check(self.text)
         except Exception as exc:
             self._failed("Check", exc)
             return None
@@ -175,7 +176,7 @@ class PolicyEditor(WidgetWrapper):
                 f"{esc(where)}</td><td style=\"padding:2px 0\">"
                 + (f'<b style="font-family:monospace">{esc(path)}</b>: ' if path else "")
                 + f"{esc(getattr(p, 'message', p))}<br>{self._excerpt(line)}</td></tr>")
-        return _TABLE.format("".join(rows))
+        return left_aligned(_TABLE.format("".join(rows)))
 
     def _finding_table(self, findings: Sequence[Any]) -> str:
         rows = []
@@ -191,7 +192,7 @@ class PolicyEditor(WidgetWrapper):
                 f"{esc(getattr(f, 'message', f))}"
                 + (f'<br><span style="color:{GREEN}">fix: {esc(fix)}</span>' if fix else "")
                 + f"<br>{self._excerpt(line)}</td></tr>")
-        return _TABLE.format("".join(rows))
+        return left_aligned(_TABLE.format("".join(rows)))
 
 
 def _blocking(problems: Sequence[Any]) -> list[Any]:

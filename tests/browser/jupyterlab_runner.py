@@ -1,7 +1,8 @@
 """Run a hermetic JupyterLab on 127.0.0.1 for one test, and make sure it and its kernels are gone afterwards.
 
 Everything Jupyter, IPython, matplotlib and Chromium write goes under the test's own folder
-(config, data, runtime, workspaces, settings with the news toast turned off, HOME).
+(config, data, runtime, workspaces, settings, HOME); the page config is the course's own
+(`scripts/jupyter-config`: the news question turned off).
 """
 
 from __future__ import annotations
@@ -97,11 +98,14 @@ def running_lab(base: Path, files: list[Path]) -> Iterator[Lab]:
     settings = base / "jupyter" / "app-settings"
     settings.mkdir(parents=True)
     (settings / "overrides.json").write_text(json.dumps(
-        {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}))
+        {"@jupyterlab/apputils-extension:notification": {"checkForUpdates": False}}))
     env = hermetic_env(base)
+    # the course's own page config (the news question turned off), as scripts/start-course uses it
+    env["JUPYTER_CONFIG_PATH"] = str(REPO / "scripts" / "jupyter-config")
     port, token = free_port(), secrets.token_hex(16)
+    env["JUPYTER_TOKEN"] = token  # through the environment, never on the command line
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+               f"--ServerApp.root_dir={root}",
                f"--LabApp.app_settings_dir={settings}", "--LabApp.news_url=None",
                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
                "--LabApp.extension_manager=readonly", "--ServerApp.port_retries=0",

@@ -52,3 +52,16 @@ def test_every_lab_namespace_carries_the_lab_label():
         for doc in yaml.safe_load_all((ROOT / "manifests" / lab / "workloads.yaml").read_text()):
             if doc and doc["kind"] == "Namespace":
                 assert doc["metadata"]["labels"]["ciliumlab.io/lab"] == lab
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_run_all_leaves_the_lab_deployed_and_pitfalls_are_shown_before_they_are_applied(path):
+    """Reset only as a commented-out, confirmed cell; each pitfall's YAML shown (lab.show) before its matrix."""
+    cells = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    resets = [c for c in cells if "lab.reset(" in c]
+    assert resets and all(line.lstrip().startswith("#") and "confirm=True" in line
+                          for c in resets for line in c.splitlines() if "lab.reset(" in line), resets
+    spec = yaml.safe_load((ROOT / "manifests" / path.stem / "lab.yaml").read_text())
+    for step in (s["id"] for s in spec["steps"] if s["kind"] == "pitfall"):
+        calls = [i for i, c in enumerate(cells) if f'"{step}"' in c]
+        assert calls and cells[calls[0]].startswith(f'lab.show("{step}")'), (step, [cells[i] for i in calls])

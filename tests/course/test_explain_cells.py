@@ -20,7 +20,7 @@ def lab03(open_sim):
                           "Nothing surprising: every cell is allowed, or as predicted or meant."]),
     ("knp-empty-ingress", None, [
         "Why: 03-identity-default-deny / knp-empty-ingress: The same `ingress: []` in a Kubernetes NetworkPolicy "
-        "denies everything (2 surprising cells)",
+        "(2 surprising cells)",
         "[1] identity/other -> identity/test-app:80/TCP (denied: observed dropped)",
         "[2] identity/busybox -> identity/test-app:80/TCP (denied: observed dropped)"]),
     ("identities", {("identity/busybox", "identity/test-app:80"): "dropped",
@@ -29,11 +29,15 @@ def lab03(open_sim):
         "[1] identity/busybox -> identity/test-app:80/TCP (you predicted dropped, observed allowed)"]),
     ("knp-empty-ingress", {("identity/other", "identity/test-app:80"): "dropped"}, [
         "Why: 03-identity-default-deny / knp-empty-ingress: The same `ingress: []` in a Kubernetes NetworkPolicy "
-        "denies everything (1 surprising cell)",
+        "(1 surprising cell)",
         "[1] identity/busybox -> identity/test-app:80/TCP (denied: observed dropped)"]),
     ("pitfall-empty-ingress", None, [
-        "Why: 03-identity-default-deny / pitfall-empty-ingress: `ingress: []` is not a deny-all in a "
-        "CiliumNetworkPolicy (2 surprising cells)",
+        "Why: 03-identity-default-deny / pitfall-empty-ingress: A CiliumNetworkPolicy with `ingress: []` "
+        "(2 surprising cells)",
+        "Note: CiliumNetworkPolicy identity/test-app-deny-all selects identity/test-app, but its `ingress: []` is "
+        "an empty list: it adds no ingress rule, so identity/test-app's ingress is not in default deny and the "
+        "engine reports no policy for it. Alone, such a policy is refused by the agent (a rule needs a section "
+        "with at least one item); the deny-all is `ingress: [{}]`.",
         "[1] identity/other -> identity/test-app:80/TCP (the policy meant dropped, observed allowed)",
         "[2] identity/busybox -> identity/test-app:80/TCP (the policy meant dropped, observed allowed)"]),
 ], ids=["nothing-denied", "denied-cells", "wrong-prediction", "right-prediction-skipped", "pitfall-meant"])
@@ -109,3 +113,21 @@ def test_apply_in_the_editor_lints_first(open_sim):
     assert "           ingress:" in shown
     assert shown[-1] == "1 created"
     assert lab.exercise_path("allow-busybox").read_text(encoding="utf-8") == text
+
+
+def test_check_in_the_editor_grades_the_editor_text_and_keeps_the_previous_file(open_sim, monkeypatch):
+    lab = open_sim("03-identity-default-deny")
+    path = lab.exercise_path("allow-busybox")
+    template = path.read_text(encoding="utf-8")
+    solution = lab.spec.path(lab.step("allow-busybox").solution).read_text(encoding="utf-8")
+    calls = editor_callbacks(lab, "allow-busybox")
+    result = calls["check"](solution)  # typed in the editor, never saved by hand
+    assert result.passed, result.text()
+    assert path.read_text(encoding="utf-8") == solution
+    assert path.with_name(path.name + ".bak").read_text(encoding="utf-8") == template
+    # solve mode answers lab.check() with the solution, but the editor's Check still grades the editor
+    monkeypatch.setenv("LABS_SOLVE", "1")
+    wrong = solution.replace("app: busybox", "app: other")
+    result = calls["check"](wrong)
+    assert not result.passed and "Not yet" in result.summary
+    assert path.with_name(path.name + ".bak").read_text(encoding="utf-8") == solution

@@ -40,7 +40,7 @@ def test_reset_empties_the_trainees_namespaces_and_keeps_them(alice):
     lab = open_lab("04-namespace-isolation", backend="sim")
     lab.deploy()
     lab.check("isolate-backend")
-    message = lab.reset()
+    message = lab.reset(confirm=True)
     assert message.ok, message.text
     assert sorted(ns.name for ns in lab.cluster.namespaces() if ns.name.startswith("alice-")) == [
         "alice-backend", "alice-frontend", "alice-test"]
@@ -60,5 +60,5 @@ def test_single_user_mode_is_unchanged(monkeypatch):
     lab = open_lab("04-namespace-isolation", backend="sim")
     assert lab.namespaces == ("frontend", "backend", "test")
     lab.deploy()
-    lab.reset()
+    lab.reset(confirm=True)
     assert not {"frontend", "backend", "test"} & {ns.name for ns in lab.cluster.namespaces()}

@@ -22,7 +22,7 @@ def test_text_output_filtered(capsys):
         "[dropped: default deny, POLICY_DENIED]",
         "10:00:06.006 frontend/client-6d8f9b7c4d-x2k9p:41004 -> backend/db-0:5432 TCP SYN DROPPED "
         "[dropped: default deny, POLICY_DENIED]",
-        "10:00:07.007 backend/api-5f7b8c9d6b-m4n7q:52000 -> backend/db-0:5432 TCP SYN DROPPED "
+        "10:00:07.007 backend/api-5f7b8c9d6b-m4n7q:52000 -> backend/db-0:5432 TCP SYN policy-verdict DROPPED "
         "[dropped: deny rule, POLICY_DENY] by CiliumNetworkPolicy backend/db-deny-api",
     ]
 

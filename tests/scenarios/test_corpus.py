@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from labs.outcomes import Outcome
-from labs.probes import PROTOCOLS, parse_target
+from labs.probes import OUTSIDE_SOURCES, PROTOCOLS, parse_target
 
 HERE = Path(__file__).resolve().parent
 FILES = sorted(HERE.glob("[0-9][0-9][0-9]-*.yaml"))
@@ -82,8 +82,8 @@ def _structure_problems(path: Path) -> list[str]:
             continue
         if probe.get("expect") not in OUTCOME_WORDS:
             problems.append(f"{where}.expect {probe.get('expect')!r} is not one of {sorted(OUTCOME_WORDS)}")
-        if probe.get("from") not in pods:
-            problems.append(f"{where}.from {probe.get('from')!r} is not a pod of cluster.pods")
+        if probe.get("from") not in pods and probe.get("from") not in OUTSIDE_SOURCES:
+            problems.append(f"{where}.from {probe.get('from')!r} is not a pod of cluster.pods, world or host")
         has_to, has_dns = "to" in probe, "dns" in probe
         if has_to == has_dns:
             problems.append(f"{where} needs exactly one of `to` and `dns`")

@@ -89,6 +89,9 @@ def test_a_failing_action_is_shown_not_raised(button):
 
 def test_check_and_lint_results():
     class Report:
+        def __init__(self, text):
+            self.text = text
+
         def _repr_html_(self):
             return "<b>3 of 3 steps pass</b>"
 

@@ -100,4 +100,4 @@ def test_unsolved_trainee_does_not_pass_the_exercise():
     _deploy(shared, lab, "bob", _files(spec, solved, solved=False))
     status, outcomes = _outcomes(shared, lab, "bob", solved)
     assert status == "not-yet"
-    assert outcomes == ["allowed", "allowed", "allowed", "allowed"]
+    assert outcomes == ["allowed"] * 5  # no policy: every probe of isolate-backend is allowed

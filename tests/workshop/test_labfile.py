@@ -27,7 +27,11 @@ ALICE = NamespaceMap("alice")
      {"from": "alice-frontend/web", "dns": "api.alice-backend.svc.cluster.local", "expect": "allowed"}),
     ({"from": "frontend/web", "to": "kube-system/coredns", "port": 53, "expect": "allowed"},
      {"from": "alice-frontend/web", "to": "kube-system/coredns", "port": 53, "expect": "allowed"}),
-], ids=["pod", "svc", "fqdn", "ip", "entity", "dns", "kube-system"])
+    ({"from": "world", "to": "svc:segregation/entry-a", "port": 80, "expect": "allowed"},
+     {"from": "world", "to": "svc:alice-segregation/entry-a", "port": 80, "expect": "allowed"}),
+    ({"from": "host", "to": "segregation/entry-a", "port": 80, "expect": "allowed"},
+     {"from": "host", "to": "alice-segregation/entry-a", "port": 80, "expect": "allowed"}),
+], ids=["pod", "svc", "fqdn", "ip", "entity", "dns", "kube-system", "from-world", "from-host"])
 def test_probes(probe, expected):
     spec = {"steps": [{"id": "s", "probes": [probe]}]}
     assert rewrite_lab_spec(spec, ALICE)["steps"][0]["probes"] == [expected]

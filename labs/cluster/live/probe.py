@@ -14,6 +14,7 @@ from labs.cluster.live.classify import Classified, classify_dns, classify_http, 
 from labs.cluster.live.commands import dns_command, http_command, ping_command
 from labs.cluster.live.correlate import Endpoints
 from labs.cluster.live.execpod import PodExec
+from labs.cluster.live.outside import run_outside
 from labs.cluster.live.probe_tools import PROBE_CONTAINER_ANNOTATION, probe_container
 from labs.cluster.live.wait import pod_problem, pod_ready
 from labs.outcomes import Outcome
@@ -190,7 +191,12 @@ class ProbeRunner:
         return Resolved(probe.source_namespace, probe.source_pod, container, argv, "http", shown, ends)
 
     def run(self, probe: Probe, *, timeout: float) -> tuple[Classified, Endpoints | None]:
-        """Resolve, exec and classify; setup problems become `error` outcomes with the reason."""
+        """Resolve, exec and classify; setup problems become `error` outcomes with the reason.
+
+        Probes from outside the cluster (`world`) run from this machine (`labs.cluster.live.outside`).
+        """
+        if probe.outside:
+            return run_outside(self.api, probe, timeout), None
         try:
             res = self.resolve(probe, timeout)
         except ProbeSetupError as exc:

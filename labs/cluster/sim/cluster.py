@@ -23,6 +23,7 @@ from labs.cluster.sim.network import (
     default_nodes,
 )
 from labs.cluster.sim.nodeports import allocate_node_ports
+from labs.cluster.sim.outside import outside_source
 from labs.cluster.sim.records import Records, record_namespace
 from labs.cluster.sim.resolve import Resolved, ResolveError, backends, cluster_dns_name
 from labs.cluster.sim.state import ObjectStore
@@ -183,10 +184,6 @@ class SimCluster(TargetsMixin):
         """The cluster's clock (injected in tests), the time ages and flow timestamps are measured against."""
         return self._clock()
 
-    def endpoint_id(self, pod: str) -> int | None:
-        """Cilium's endpoint ID of a pod (`ns/name`), as `cilium-dbg endpoint list` and CiliumEndpoint show it."""
-        return self._endpoint_ids.get(pod)
-
     def identity_labels(self, pod: str) -> frozenset | None:
         """The security labels Cilium derives for a pod (`ns/name`): its identity's label set."""
         p = self.store.pods.get(pod)
@@ -274,6 +271,12 @@ class SimCluster(TargetsMixin):
     def probe(self, probe: Probe, *, timeout: float = DEFAULT_PROBE_TIMEOUT) -> ProbeResult:
         self._probe_count += 1
         self.last_evaluation = None
+        if probe.outside:
+            try:
+                outside, resolved = outside_source(self.store, self.nodes, self._pod_ip, probe)
+            except ResolveError as exc:
+                return self._error(probe, str(exc))
+            return self._connect(probe, outside, resolved, [], frozenset())
         src_pod = self.store.pods.get(probe.source)
         if src_pod is None:
             return self._error(probe, f"source pod {probe.source} does not exist")

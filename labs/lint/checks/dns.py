@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from labs.lint.checks._yaml import KUBE_DNS_EGRESS, snippet
+from labs.lint.checks._yaml import narrow_dns_egress, snippet
 from labs.lint.checks.sections import has_dns_rules
 from labs.lint.context import LintContext, probe_fqdns
 from labs.lint.finding import Finding
@@ -43,6 +43,8 @@ def fqdns_without_dns_rule(ctx: LintContext) -> Iterator[Finding]:
             continue
         if any(has_dns_rules(r) for _p, r in rules_covering(policies, policy, rule)):
             continue
+        names = [{"matchName": fq.match_name} if fq.match_name else {"matchPattern": fq.match_pattern or ""}
+                 for peer in peers for fq in peer.fqdns or ()]
         for peer in peers:
             yield ctx.finding(
                 "CL301",
@@ -50,7 +52,8 @@ def fqdns_without_dns_rule(ctx: LintContext) -> Iterator[Finding]:
                 "policy selecting these pods has a DNS rule ('rules: dns:') on the egress to kube-dns port 53: "
                 "the proxy never sees the lookups, so this rule never matches (and DNS itself is blocked).",
                 policy=policy, path=(*parse_path(peer.path), "toFQDNs"),
-                fix="# add to the same egress list\n" + KUBE_DNS_EGRESS.split("\n", 1)[1])
+                fix="# add to the same egress list: lookups of these names (and of the namespace's Services)\n"
+                    "# only; any other name is REFUSED\n" + narrow_dns_egress(names, policy.namespace))
 
 
 def _targets_kube_dns_on_other_port(policy: CiliumPolicy, peer: PeerRule) -> bool:
@@ -86,7 +89,8 @@ def dns_rule_wrong_port(ctx: LintContext) -> Iterator[Finding]:
                 f"large answers): lookups stay blocked.",
                 policy=policy, path=(*parse_path(peer.path), "toPorts"),
                 fix='toPorts:\n- ports:\n  - port: "53"\n    protocol: ANY\n'
-                    '  rules:\n    dns:\n    - matchPattern: "*"')
+                    f'  rules:\n    dns:\n    - matchPattern: "*.{policy.namespace or "NAMESPACE"}.svc.cluster.local"\n'
+                    '    # and one matchName per outside name these pods look up')
 
 
 @check("CL303", "warning", "A DNS rule whose peer is not kube-dns",
@@ -182,6 +186,6 @@ def fqdn_not_allowed_by_dns_rule(ctx: LintContext) -> Iterator[Finding]:
                     f"REFUSED, so the pod never gets an IP and this toFQDNs entry never matches.",
                     policy=policy,
                     path=(*parse_path(peer.path), "toFQDNs", i, "matchName" if fq.match_name else "matchPattern"),
-                    fix="# add to the DNS rule's list (or use matchPattern: \"*\" to allow every lookup)\n"
+                    fix="# add to the DNS rule's list (one entry per name: a catch-all \"*\" lets any name out)\n"
                         + snippet({"dns": [{"matchName": fq.match_name} if fq.match_name
                                            else {"matchPattern": fq.match_pattern}]}))

@@ -1,0 +1,91 @@
+"""Probes that start outside the pod network: `from: world` (a client on the internet) and `from: host`.
+
+Both enter the cluster at one node, the *entry node* (the first worker, as a trainee's browser or
+`curl http://<node>:<nodePort>` would), and reach a NodePort/LoadBalancer Service or a pod. The policy
+engine then sees the identity Cilium gives the packet where the backend runs:
+
+- `world` to a NodePort whose backend runs on the entry node: `world` (the client's address is kept);
+- `world` to a NodePort whose backend runs on another node: `remote-node`. The course's Cilium runs
+  the kube-proxy replacement in its default SNAT mode (`loadBalancer.mode=snat`, Services with
+  `externalTrafficPolicy: Cluster`): the entry node forwards the request "on its behalf by performing
+  SNAT", so "policy can[not] match on [the client's address] at the backend node"; only DSR keeps it
+  (cilium/cilium Documentation/network/kubernetes/kubeproxy-free.rst, section "Direct Server Return
+  (DSR)", at commit 011b49409877295e4f48ed9438a6a4a6e769d2f3). A node's address is `remote-node`
+  in the ipcache of every other node.
+- `host` (the entry node itself) to a backend on the same node: `host`; on another node: `remote-node`.
+- `world` straight to a pod address (routed pod network): `world`.
+
+`externalTrafficPolicy: Local` (the client's address kept, only nodes with a backend answering) is not
+read from the Service here: the labs' Services use the default, Cluster.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from labs.cluster.sim.network import WORLD_DEFAULT_IP, SimNode
+from labs.cluster.sim.resolve import Resolved, ResolveError, backends, pod_port, service_port
+from labs.policy.endpoints import Endpoint, reserved_endpoint
+from labs.probes import Probe, outside_problem
+
+if TYPE_CHECKING:
+    from labs.cluster.sim.state import ObjectStore
+
+__all__ = ["EXTERNAL_SERVICE_TYPES", "entry_node", "outside_source"]
+
+EXTERNAL_SERVICE_TYPES = ("NodePort", "LoadBalancer")
+"""Service types a client outside the cluster can reach (a ClusterIP is only routed inside)."""
+
+
+def entry_node(nodes: tuple[SimNode, ...] | list[SimNode]) -> SimNode:
+    """The node an outside client connects to: the first worker (the control plane when alone)."""
+    workers = [n for n in nodes if not n.control_plane]
+    return (workers or list(nodes))[0]
+
+
+def outside_source(store: ObjectStore, nodes: tuple[SimNode, ...] | list[SimNode], pod_ips: dict[str, str],
+                   probe: Probe) -> tuple[Endpoint, Resolved]:
+    """The source endpoint Cilium sees at the backend, and the backend reached; ResolveError otherwise."""
+    problem = outside_problem(probe.source, probe.target, probe.protocol)
+    if problem:
+        raise ResolveError(problem)
+    target = probe.target
+    assert target is not None
+    entry = entry_node(nodes)
+    if target.kind == "svc":
+        svc = store.services.get(target.value)
+        if svc is None:
+            raise ResolveError(f"Service {target.value} does not exist")
+        if probe.source == "world" and svc.type not in EXTERNAL_SERVICE_TYPES:
+            raise ResolveError(f"Service {svc.key} is of type {svc.type}: only a NodePort or LoadBalancer Service "
+                               "is reachable from outside the cluster")
+        target_port, svc_port = service_port(svc, probe.port, probe.protocol)
+        pods = backends(svc, list(store.pods.values()))
+        if not pods:
+            raise ResolveError(f"Service {svc.key} has no ready backend pods (its selector matches no pod)")
+        pod = pods[0]
+        port = pod_port(pod, target_port, probe.protocol)
+        node_port = next((p.node_port for p in svc.ports if p.port == svc_port and p.node_port), None)
+        front = (f"NodePort {entry.internal_ip}:{node_port}" if node_port and probe.source == "world"
+                 else f"Service {svc.key} port {svc_port}")
+    else:
+        pod = store.pods.get(target.value)
+        if pod is None:
+            raise ResolveError(f"destination pod {target.value} does not exist")
+        port = pod_port(pod, probe.port, probe.protocol)
+        front = "the pod's address"
+    same_node = pod.node == entry.name
+    if probe.source == "world" and (same_node or target.kind == "pod"):
+        source = reserved_endpoint("world", ip=WORLD_DEFAULT_IP)
+        seen = "the client's address is kept: Cilium sees world"
+    elif same_node:
+        source = reserved_endpoint("host", ip=entry.internal_ip, node=entry.name, name=f"host {entry.name}",
+                                   apiserver=entry.control_plane)
+        seen = f"from node {entry.name} itself: Cilium sees host"
+    else:
+        source = reserved_endpoint("remote-node", ip=entry.internal_ip, node=entry.name,
+                                   name=f"remote-node {entry.name}", apiserver=entry.control_plane)
+        seen = (f"node {entry.name} forwards to {pod.node} with its own address (SNAT): Cilium sees remote-node"
+                if probe.source == "world" else f"from node {entry.name} to {pod.node}: Cilium sees remote-node")
+    via = f"{probe.source} -> {front} -> {pod.key} {pod_ips[pod.key]}:{port} ({seen})"
+    return source, Resolved("pod", pod_ips[pod.key], port, pod, via)
