@@ -71,13 +71,8 @@ def _sim_runner(tool: str) -> Callable[..., CommandResult]:
     if tool == "cilium-dbg":
         from labs.commands.cilium import run_dbg
         return run_dbg
-    try:
-        from labs.commands.kubectl import run  # type: ignore[import-not-found,no-redef]
-    except ImportError:
-        return lambda argv, cluster, stdin=None: CommandResult(
-            stderr="error: kubectl is not available on the simulated cluster in this version of the course\n",
-            exit_code=1)
-    return run
+    from labs.commands.kubectl import run as kubectl_run
+    return kubectl_run
 
 
 def _live_argv(tool: str, argv: list[str]) -> tuple[str, list[str]]:
@@ -101,10 +96,8 @@ def _kubeconfig(cluster: Any) -> str | None:
 
 def _run_live(tool: str, argv: list[str], *, kubeconfig: str | None, stdin: str | None, timeout: float,
               on_output: Callable[[str, str], None] | None = None) -> CommandResult:
-    try:
-        from labs.commands.live_runner import run_live  # type: ignore[import-not-found]
-    except ImportError:
-        from labs.commands._live_fallback import run_live
+    from labs.commands.live_runner import run_live
+
     return run_live(tool, argv, kubeconfig=kubeconfig, stdin=stdin, timeout=timeout, on_output=on_output)
 
 

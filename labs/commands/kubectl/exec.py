@@ -80,6 +80,11 @@ def _pick_pod(cluster: SimCluster, target: str, namespace: str) -> str | Command
 
 
 def run_exec(argv: list[str], cluster: SimCluster) -> CommandResult:
+    from labs.commands.agent_exec import route  # the agent's own tools: cilium-dbg and hubble inside ds/cilium
+
+    agent = route(["exec", *argv], cluster)
+    if agent is not None:
+        return agent
     try:
         parsed = parse(argv, FLAGS)
     except FlagError as exc:
