@@ -158,10 +158,9 @@ def test_the_trainees_lab_applies_within_the_role(workshop, monkeypatch):
         live.apply(f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x, namespace: {_own(BOB)}}}\n", wait=False)
 
 
-@pytest.mark.xfail(strict=True, raises=ClusterError,
-                   reason="labs.workshop.rewrite keeps the lab's fixed nodePort (30080): the second trainee's "
-                   "Service is refused with 'provided port is already allocated'")
-def test_two_trainees_get_their_own_node_ports(workshop):
+def test_two_trainees_apply_the_same_lab_without_node_port_clashes(workshop):
+    """The workshop rewrite turns the lab's NodePort Services (fixed 30080) into ClusterIP ones, so the
+    second trainee's apply is not refused with 'provided port is already allocated'."""
     from labs.cluster.live.cluster import LiveCluster
     from labs.cluster.live.connect import connect
     from labs.cluster.live.kubeconfig import discover
@@ -175,8 +174,10 @@ def test_two_trainees_get_their_own_node_ports(workshop):
                             strict=False).to_yaml()
         live.apply(text, wait=False)
         services = live.api.items(resource_path("v1", "services", namespace=_own(trainee)))
+        assert services, f"{trainee}: no Service applied"
         ports[trainee] = {p["nodePort"] for s in services for p in s["spec"].get("ports") or [] if p.get("nodePort")}
-    assert ports[ALICE] and ports[BOB] and not ports[ALICE] & ports[BOB]
+        assert {s["spec"]["type"] for s in services} == {"ClusterIP"}
+    assert ports == {ALICE: set(), BOB: set()}
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError,
