@@ -175,7 +175,7 @@ def test_live_exit_code_and_timeout(live):
     assert run_command("kubectl", "fail", live, on_output=None).exit_code == 3
     streamed = []
     result = run_command("kubectl", "--timeout 1 sleep", live, on_output=lambda s, t: streamed.append(t))
-    assert result.exit_code == 124 and "did not finish within 1 s" in result.stderr
+    assert result.exit_code == 124 and "stopped after 1 s" in result.stderr
     assert streamed[0] == "started\n"  # streamed before the command was stopped
 
 

@@ -23,12 +23,15 @@ def _cases() -> list[tuple[str, str, str]]:
     cases = []
     for lab_yaml in sorted(manifests_dir().glob("*/lab.yaml")):
         spec = load_lab_spec(lab_yaml.parent)
-        steps = [s for s in spec.get("steps") or [] if isinstance(s, dict)]
+        support = assess_lab(lab_yaml.parent)
+        # steps that trainees cannot run on a shared cluster (e.g. probes from outside through a node port)
+        steps = [s for s in spec.get("steps") or [] if isinstance(s, dict)
+                 and str(s.get("id")) not in support.read_only_steps]
         baseline = next((s["id"] for s in steps if s.get("kind") == "observe" and not s.get("policies")
                          and s.get("probes")), None)
         solved = next((s["id"] for s in steps if s.get("kind") == "exercise" and s.get("solution")
                        and s.get("probes") and not s.get("enforcement")), None)
-        if baseline and solved and assess_lab(lab_yaml.parent).runnable:
+        if baseline and solved and support.runnable:
             cases.append((lab_yaml.parent.name, baseline, solved))
     return cases
 

@@ -76,9 +76,9 @@ def test_drop_lines_as_hubble_prints_them(cluster):
     i = ids(cluster)
     out = observe(cluster, "hubble observe --verdict DROPPED --from-pod frontend/other")
     assert out == (
-        f"Mar  4 05:06:07.906: frontend/other:40003 (ID:{i['frontend/other']}) <> backend/api:8080 "
+        f"Mar  4 05:06:07.917: frontend/other:40003 (ID:{i['frontend/other']}) <> backend/api:8080 "
         f"(ID:{i['backend/api']}) policy-verdict:none INGRESS DENIED (TCP Flags: SYN)\n"
-        f"Mar  4 05:06:07.907: frontend/other:40003 (ID:{i['frontend/other']}) <> backend/api:8080 "
+        f"Mar  4 05:06:07.918: frontend/other:40003 (ID:{i['frontend/other']}) <> backend/api:8080 "
         f"(ID:{i['backend/api']}) Policy denied DROPPED (TCP Flags: SYN)\n")
 
 
