@@ -65,3 +65,61 @@ def test_run_all_leaves_the_lab_deployed_and_pitfalls_are_shown_before_they_are_
     for step in (s["id"] for s in spec["steps"] if s["kind"] == "pitfall"):
         calls = [i for i, c in enumerate(cells) if f'"{step}"' in c]
         assert calls and cells[calls[0]].startswith(f'lab.show("{step}")'), (step, [cells[i] for i in calls])
+
+
+def _code_cells(path: Path) -> list[str]:
+    return ["".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+
+
+def _command_lines(path: Path) -> list[str]:
+    """The command lines a trainee runs (`%kubectl ...`), commented hints excluded."""
+    return [line.strip() for cell in _code_cells(path) for line in cell.splitlines() if line.strip().startswith("%")]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_every_lab_uses_the_real_command_lines(path):
+    """Each lab applies a file with kubectl, probes with kubectl exec, finds the drop with hubble observe,
+    and asks the trainee to type a command (a commented hint in an otherwise empty cell)."""
+    lines = _command_lines(path)
+    assert any(line.startswith("%kubectl apply -f {lab.exercise_path(") for line in lines), path.name
+    assert any(line.startswith("%kubectl exec -n ") and " -- " in line for line in lines), path.name
+    assert any(line.startswith("%hubble observe ") for line in lines), path.name
+    assert any(line.startswith("%kubectl get pods -n ") and "-o wide --show-labels" in line for line in lines)
+    hints = [c for c in _code_cells(path) if c.strip() and all(ln.lstrip().startswith("# %") for ln in c.splitlines()
+                                                                 if ln.strip())]
+    assert hints, f"{path.name}: no cell for the trainee to type a command into"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_command_lines_name_the_labs_real_pods_and_namespaces(path):
+    """`kubectl exec -n NS POD` and `--from-pod NS/POD` name pods that the lab's workloads.yaml deploys."""
+    pods = {f"{d['metadata']['namespace']}/{d['metadata']['name']}"
+            for d in yaml.safe_load_all((ROOT / "manifests" / path.stem / "workloads.yaml").read_text())
+            if d and d["kind"] == "Pod"}
+    pods.add("kube-system/ds/cilium")
+    for line in _command_lines(path):
+        words = line.split()
+        if words[:3] == ["%kubectl", "exec", "-n"]:
+            assert f"{words[3]}/{words[4]}" in pods, (path.name, line)
+        if "--from-pod" in words:
+            assert words[words.index("--from-pod") + 1] in pods, (path.name, line)
+
+
+def test_lab_00_tours_the_tools_and_lab_07_filters_flows():
+    tour = _command_lines(ROOT / "notebooks" / "00-environment.ipynb")
+    for command in ("%kubectl get nodes", "%kubectl get pods -A", "%cilium status", "%hubble observe --last 5"):
+        assert command in tour, command
+    hubble = " ".join(line for line in _command_lines(ROOT / "notebooks" / "07-observability.ipynb")
+                      if line.startswith("%hubble observe"))
+    for flag in ("--type policy-verdict", "--verdict DROPPED", "--http-status 403", "-o json"):
+        assert flag in hubble, flag
+    cells = _code_cells(ROOT / "notebooks" / "07-observability.ipynb")
+    graph = [c for c in cells if "-o json" in c and "flow_graph" in c]
+    assert graph, "lab 07 draws the flows of `hubble observe -o json`"
+
+
+@pytest.mark.parametrize("lab", ["03-identity-default-deny", "04-namespace-isolation", "05-l7-http"])
+def test_labs_03_to_05_look_into_the_cilium_agent(lab):
+    lines = _command_lines(ROOT / "notebooks" / f"{lab}.ipynb")
+    assert any(line in ("%cilium-dbg endpoint list", "%kubectl exec -n kube-system ds/cilium -- cilium-dbg policy get")
+               for line in lines)
