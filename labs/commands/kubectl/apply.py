@@ -29,8 +29,8 @@ import yaml
 from labs.cluster.base import ClusterError
 from labs.cluster.sim.records import record_namespace
 from labs.commands.kubectl.common import namespace_flag
-from labs.commands.kubectl.errors import KubectlError, not_found, usage_error
-from labs.commands.kubectl.flags import GLOBAL_FLAGS, Flag, FlagError, Parsed, parse
+from labs.commands.kubectl.errors import KubectlError, not_found, parse_verb
+from labs.commands.kubectl.flags import GLOBAL_FLAGS, Flag, Parsed
 from labs.commands.kubectl.resources import UnknownResource, by_kind
 from labs.commands.result import CommandResult, unsupported
 from labs.manifests import ManifestError, ManifestSet, load_text
@@ -168,13 +168,9 @@ def _dry_run(parsed: Parsed) -> str:
 
 
 def run_manifest_verb(verb: str, argv: list[str], cluster: SimCluster, stdin: str | None) -> CommandResult:
-    try:
-        parsed = parse(argv, FLAGS[verb])
-    except FlagError as exc:
-        return usage_error(verb, str(exc)).result()
-    for name in _UNMODELLED[verb]:
-        if name in parsed.given:
-            return unsupported("kubectl", f"kubectl {verb} --{name} is not available on the simulated cluster")
+    parsed = parse_verb(verb, argv, FLAGS[verb], _UNMODELLED[verb])
+    if isinstance(parsed, CommandResult):
+        return parsed
     output = parsed.get("output")
     if output not in (None, "name"):
         return unsupported("kubectl", f"kubectl {verb} -o {output} is not available on the simulated cluster")

@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from labs.commands.result import CommandResult
+from labs.commands.kubectl.flags import Flag, FlagError, Parsed, parse
+from labs.commands.result import CommandResult, unsupported
 
 __all__ = ["KubectlError", "usage_error", "not_found", "server_error"]
 
@@ -33,3 +34,19 @@ def server_error(reason: str, message: str) -> str:
 def not_found(group_resource: str, name: str) -> str:
     """`Error from server (NotFound): pods "x" not found` (apimachinery errors.NewNotFound)."""
     return server_error("NotFound", f'{group_resource} "{name}" not found')
+
+
+def parse_verb(verb: str, argv: list[str], flags: tuple[Flag, ...],
+               unmodelled: tuple[str, ...]) -> Parsed | CommandResult:
+    """Parse one verb's flags: the parsed line, or the reply when a flag is wrong or not modelled.
+
+    Every verb starts the same way (pflag's usage error, then the note for flags the simulation lacks).
+    """
+    try:
+        parsed = parse(argv, flags)
+    except FlagError as exc:
+        return usage_error(verb, str(exc)).result()
+    for name in unmodelled:
+        if name in parsed.given:
+            return unsupported("kubectl", f"kubectl {verb} --{name} is not available on the simulated cluster")
+    return parsed

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from labs.commands.kubectl.common import GET_OUTPUTS, namespace_flag, now_of, output_error
-from labs.commands.kubectl.errors import KubectlError, not_found, usage_error
-from labs.commands.kubectl.flags import GLOBAL_FLAGS, Flag, FlagError, parse
+from labs.commands.kubectl.errors import KubectlError, not_found, parse_verb
+from labs.commands.kubectl.flags import GLOBAL_FLAGS, Flag
 from labs.commands.kubectl.output import as_list, to_json, to_yaml
 from labs.commands.kubectl.resources import ResourceType, UnknownResource, lookup
 from labs.commands.kubectl.selector import SelectorError, parse_selector
@@ -74,13 +74,9 @@ def resolve_targets(args: list[str], verb: str) -> list[tuple[ResourceType, list
 
 
 def run_get(argv: list[str], cluster: SimCluster) -> CommandResult:
-    try:
-        parsed = parse(argv, FLAGS)
-    except FlagError as exc:
-        return usage_error("get", str(exc)).result()
-    for name in _UNMODELLED:
-        if name in parsed.given:
-            return unsupported("kubectl", f"kubectl get --{name} is not available on the simulated cluster")
+    parsed = parse_verb("get", argv, FLAGS, _UNMODELLED)
+    if isinstance(parsed, CommandResult):
+        return parsed
     output = str(parsed.get("output") or "")
     if output and output.split("=", 1)[0] not in GET_OUTPUTS:
         return output_error(output)

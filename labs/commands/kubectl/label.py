@@ -16,8 +16,8 @@ import re
 from typing import TYPE_CHECKING
 
 from labs.commands.kubectl.common import namespace_flag
-from labs.commands.kubectl.errors import not_found, usage_error
-from labs.commands.kubectl.flags import GLOBAL_FLAGS, Flag, FlagError, parse
+from labs.commands.kubectl.errors import not_found, parse_verb, usage_error
+from labs.commands.kubectl.flags import GLOBAL_FLAGS, Flag
 from labs.commands.kubectl.resources import UnknownResource, lookup
 from labs.commands.kubectl.selector import SelectorError, parse_selector
 from labs.commands.kubectl.views import list_views
@@ -49,13 +49,9 @@ def _value_problem(value: str) -> str | None:
 
 
 def run_label(argv: list[str], cluster: SimCluster) -> CommandResult:
-    try:
-        parsed = parse(argv, FLAGS)
-    except FlagError as exc:
-        return usage_error("label", str(exc)).result()
-    for name in _UNMODELLED:
-        if name in parsed.given:
-            return unsupported("kubectl", f"kubectl label --{name} is not available on the simulated cluster")
+    parsed = parse_verb("label", argv, FLAGS, _UNMODELLED)
+    if isinstance(parsed, CommandResult):
+        return parsed
     dry_run = parsed.get("dry-run") or "none"
     if dry_run not in ("none", "client", "server"):
         return CommandResult(stderr=f'error: Invalid dry-run value ({dry_run}). Must be "none", "server", or '
