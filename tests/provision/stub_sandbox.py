@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import stat
 import subprocess
 import tarfile
@@ -86,7 +87,14 @@ class Sandbox:
         for name in STUBBED:
             (self.bin / name).symlink_to(stub)
         self.lock = tmp / "versions.lock"
-        self.lock.write_text((repo / "versions.lock").read_text())
+        # The fake release assets below are not the real downloads, so the real pinned checksums are
+        # cleared here; tests that exercise a pin set one with set_lock.
+        self.lock.write_text(
+            "".join(
+                re.sub(r"^(\w+_SHA256_\w+)=.*$", r"\1=", line) + "\n"
+                for line in (repo / "versions.lock").read_text().splitlines()
+            )
+        )
         self.publish_release_assets()
 
     # -- versions.lock -------------------------------------------------------------------------
