@@ -69,12 +69,13 @@ TRAINEE_NAMESPACE_RULES: tuple[dict[str, Any], ...] = (
 """What a trainee may do inside each of their own namespaces: run the lab's workloads and policies."""
 
 CLUSTER_READ_RULES: tuple[dict[str, Any], ...] = (
-    _rule([""], ["nodes", "namespaces"], READ_VERBS),
+    _rule([""], ["nodes"], READ_VERBS),
     _rule(["apiextensions.k8s.io"], ["customresourcedefinitions"], READ_VERBS),
-    _rule(["cilium.io"], ["ciliumidentities", "ciliumendpoints", "ciliumnodes",
-                          "ciliumclusterwidenetworkpolicies"], READ_VERBS),
+    _rule(["cilium.io"], ["ciliumnodes", "ciliumclusterwidenetworkpolicies"], READ_VERBS),
 )
-"""Read-only, cluster-wide: what the labs show about the cluster as a whole."""
+"""Read-only, cluster-wide: what the labs show about the cluster as a whole. Nothing here names another
+trainee: namespaces are read by name only (each trainee's own), CiliumEndpoints only in the trainee's
+namespaces, and CiliumIdentities not at all, since an identity's labels carry its pod's namespace."""
 
 KUBE_SYSTEM_READ_RULES: tuple[dict[str, Any], ...] = (
     _rule([""], ["pods", "services", "endpoints"], READ_VERBS),

@@ -180,11 +180,32 @@ def test_two_trainees_apply_the_same_lab_without_node_port_clashes(workshop):
     assert ports == {ALICE: set(), BOB: set()}
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="the shared read role (labs.workshop.rbac CLUSTER_READ_RULES) lets every trainee list all "
-                   "namespaces, so alice sees bob's namespace names and labels")
-def test_a_trainee_does_not_see_another_trainees_namespaces(workshop):
+@pytest.mark.parametrize("path", ["/api/v1/namespaces", "/apis/cilium.io/v2/ciliumidentities",
+                                  "/apis/cilium.io/v2/ciliumendpoints"])
+def test_a_trainee_cannot_list_what_names_other_trainees(workshop, path):
+    """Namespaces, identities (their labels carry the namespace) and endpoints, listed cluster-wide."""
+    with pytest.raises(ApiError) as err:
+        _trainee_api(workshop, ALICE).items(path)
+    assert err.value.status == 403
+
+
+def test_a_trainee_does_not_see_another_trainees_namespaces(workshop, monkeypatch):
+    """The live backend, with alice's credentials, finds her lab namespace by name, and never bob's."""
+    from labs.cluster.live.cluster import LiveCluster
+    from labs.cluster.live.connect import connect
+    from labs.cluster.live.kubeconfig import discover
+
     alice = _trainee_api(workshop, ALICE)
-    names = {n["metadata"]["name"] for n in alice.items("/api/v1/namespaces")}
+    assert alice.get(resource_path("v1", "namespaces", name=_own(ALICE)))["metadata"]["name"] == _own(ALICE)
+    with pytest.raises(ApiError) as err:
+        alice.get(resource_path("v1", "namespaces", name=_own(BOB)))
+    assert err.value.status == 403
+    env = {"KUBECONFIG": str(workshop["kubeconfigs"] / f"{ALICE}.kubeconfig"), "LABS_TRAINEE": ALICE,
+           "HOME": str(workshop["root"]), "LABS_REPO": str(workshop["root"] / "repo")}
+    monkeypatch.setenv("LABS_TRAINEE", ALICE)
+    live = LiveCluster(connect(discover(env=env), timeout=10), hubble=False, progress=False)
+    names = {n.name for n in live.namespaces()}
     assert _own(ALICE) in names
     assert _own(BOB) not in names
+    assert live.lab_namespaces(LAB) == [_own(ALICE)]
+    assert _own(ALICE) in live.readable_namespaces()

@@ -115,7 +115,16 @@ def test_own_namespaces_by_name_only(verb, allowed):
     assert AUTH.decide(AccessRequest(alice.user, verb, "namespaces", "", None, "alice-frontend",
                                      groups=GROUPS)).allowed is allowed
     assert not AUTH.decide(AccessRequest(alice.user, verb, "namespaces", "", None, "bob-frontend",
-                                         groups=GROUPS)).allowed or verb == "get"
+                                         groups=GROUPS)).allowed
+
+
+def test_no_trainee_lists_namespaces_or_identities():
+    """A list cannot be narrowed by RBAC: it would name every other trainee's namespaces."""
+    for access in ACCESSES:
+        for resource, group in (("namespaces", ""), ("ciliumidentities", "cilium.io"),
+                                ("ciliumendpoints", "cilium.io")):
+            assert not AUTH.decide(AccessRequest(access.user, "list", resource, group, None, None, None,
+                                                 GROUPS)).allowed, resource
 
 
 def test_no_trainee_can_read_any_token():

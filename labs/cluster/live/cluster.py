@@ -27,6 +27,7 @@ from labs.cluster.live.hubble import AgentExecHubble, FlowReader
 from labs.cluster.live.policysync import DEFAULT_POLICY_SETTLE, DEFAULT_POLICY_WAIT, PolicySync, touches_policies
 from labs.cluster.live.probe import ProbeRunner
 from labs.cluster.live.progress import Progress, make_progress
+from labs.cluster.live.trainee_scope import read_namespaces, selector_matches, trainee_namespace_names
 from labs.cluster.live.wait import wait_gone, wait_ready
 from labs.manifests.objects import Namespace, Pod, Service
 from labs.probes import Probe, ProbeResult
@@ -141,7 +142,24 @@ class LiveCluster:
             hubble=hubble, nodes=node_list, extra=extra)
 
     def namespaces(self) -> list[Namespace]:
-        return [namespace_from_api(o) for o in self.api.items("/api/v1/namespaces")]
+        return [namespace_from_api(o) for o in self._namespace_objects()]
+
+    def _namespace_objects(self, label_selector: str | None = None) -> list[dict[str, Any]]:
+        """Namespaces by list when allowed; a workshop trainee, who may not list them, reads their own by
+        name (`trainee_scope`) and kube-system, filtered by the same label selector."""
+        try:
+            return self.api.items("/api/v1/namespaces", label_selector=label_selector)
+        except ApiError as exc:
+            if exc.status != 403:
+                raise
+        from labs.workshop.names import trainee_from_env
+
+        trainee = trainee_from_env()
+        names = [*trainee_namespace_names(trainee), "kube-system"] if trainee else ["kube-system"]
+        found = read_namespaces(self.api, names)
+        if label_selector:
+            found = [o for o in found if selector_matches(label_selector, o)]
+        return found
 
     def pods(self, namespace: str | None = None) -> list[Pod]:
         return [pod_from_api(o) for o in self._listing("v1", "pods", namespace)]
@@ -176,12 +194,7 @@ class LiveCluster:
 
         trainee = os.environ.get(TRAINEE_ENV, "").strip()
         selector = f"{TRAINEE_LABEL}={trainee}" if trainee else None
-        try:
-            names = {o["metadata"]["name"] for o in self.api.items("/api/v1/namespaces", label_selector=selector)}
-        except ApiError as exc:
-            if exc.status != 403:
-                raise
-            names = set()
+        names = {o["metadata"]["name"] for o in self._namespace_objects(selector)}
         return sorted(names | {"kube-system"})
 
     def identity(self, pod: str) -> int | None:
@@ -249,7 +262,7 @@ class LiveCluster:
 
     def lab_namespaces(self, lab: str | None = None) -> list[str]:
         selector = f"{LAB_LABEL}={lab}" if lab else LAB_LABEL
-        return sorted(o["metadata"]["name"] for o in self.api.items("/api/v1/namespaces", label_selector=selector))
+        return sorted(o["metadata"]["name"] for o in self._namespace_objects(selector))
 
     def delete_namespaces(self, names: Iterable[str], *, timeout: float = 120.0) -> ApplyResult:
         deleted = []
