@@ -76,7 +76,7 @@ def decide_l7(matches: list[PortMatch], traffic: Traffic, default_deny: bool,
                                         "rules only add visibility"), **common)
     if kind == "http" and traffic.http is not None:
         for m in with_l7:
-            for rule in m.spec.l7.http:  # type: ignore[union-attr]
+            for rule in _l7_of(m).http:
                 if http_rule_matches(rule, traffic):
                     return _allowed_by_l7(m, kind, f"HTTP rule {rule.index} {_http_text(rule)}", rules_text, common)
         return DirectionVerdict(
@@ -86,9 +86,10 @@ def decide_l7(matches: list[PortMatch], traffic: Traffic, default_deny: bool,
                     f"HTTP rules ({'; '.join(rules_text)})"), **common)
     if kind == "dns" and traffic.dns_name is not None:
         for m in with_l7:
-            for rule in m.spec.l7.dns:  # type: ignore[union-attr]
-                if dns_rule_matches(rule, traffic.dns_name):
-                    return _allowed_by_l7(m, kind, f"DNS rule {rule.index} {_dns_text(rule)}", rules_text, common)
+            for dns_rule in _l7_of(m).dns:
+                if dns_rule_matches(dns_rule, traffic.dns_name):
+                    return _allowed_by_l7(m, kind, f"DNS rule {dns_rule.index} {_dns_text(dns_rule)}", rules_text,
+                                          common)
         return DirectionVerdict(
             outcome=Outcome.REFUSED, rule=with_l7[0].entry.ref, l7=kind, l7_rules=rules_text,
             matched=describe_match(with_l7[0]),
