@@ -35,7 +35,7 @@ def verdict_timeline(flows: Iterable[Any], *, title: str = "Flows over time, by 
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    timed = [f for f in to_flows(flows) if f.time is not None and (include_replies or not f.is_reply)]
+    timed = [(f.time, f) for f in to_flows(flows) if f.time is not None and (include_replies or not f.is_reply)]
     fig, ax = plt.subplots(figsize=(9, 3.2), dpi=100)
     plt.close(fig)
     ax.set_title(title, fontsize=11, loc="left")
@@ -44,13 +44,13 @@ def verdict_timeline(flows: Iterable[Any], *, title: str = "Flows over time, by 
                 va="center", fontsize=10, color="#616161", transform=ax.transAxes)
         ax.set_axis_off()
         return fig
-    start = min(f.time for f in timed)  # type: ignore[type-var]
-    end = max(f.time for f in timed)  # type: ignore[type-var]
-    step = bucket_seconds((end - start).total_seconds())  # type: ignore[operator]
-    origin = start.replace(microsecond=0)  # type: ignore[union-attr]
+    start = min(t for t, _ in timed)
+    end = max(t for t, _ in timed)
+    step = bucket_seconds((end - start).total_seconds())
+    origin = start.replace(microsecond=0)
     counts: dict[FlowOutcome, dict[int, int]] = {}
-    for flow in timed:
-        index = int((flow.time - origin).total_seconds() // step)  # type: ignore[operator]
+    for time, flow in timed:
+        index = int((time - origin).total_seconds() // step)
         per = counts.setdefault(classify(flow), {})
         per[index] = per.get(index, 0) + 1
     last = max(i for per in counts.values() for i in per)
