@@ -72,9 +72,9 @@ def choose(backend: str | None = None, *, timeout: float = 5.0) -> Choice:
     except ClusterError as exc:
         return fallback(f"the cluster at {found.server} ({found.label}) did not answer properly: {exc}", exc)
     if not conn.cilium_installed:
-        exc = ClusterError(f"The cluster at {found.server!r} ({found.label}) answers, but Cilium is not installed; "
-                           "provision it with `vagrant up --provision`, or set LABS_BACKEND=sim.")
-        return fallback(f"the cluster at {found.server} ({found.label}) has no Cilium installed", exc)
+        missing = ClusterError(f"The cluster at {found.server!r} ({found.label}) answers, but Cilium is not "
+                               "installed; provision it with `vagrant up --provision`, or set LABS_BACKEND=sim.")
+        return fallback(f"the cluster at {found.server} ({found.label}) has no Cilium installed", missing)
     version = conn.cilium_version or "version unknown"
     return Choice("live", f"live: {found.server} ({found.label}, context {found.context!r}), Cilium {version}", conn)
 
@@ -103,7 +103,7 @@ def _simulated(reason: str) -> Cluster:
         accepts_reason = False
     if accepts_reason:
         return SimCluster(reason=reason)
-    return _Explained(SimCluster(), reason)  # type: ignore[return-value]
+    return _Explained(SimCluster(), reason)
 
 
 def get_cluster(backend: str | None = None, *, timeout: float = 5.0) -> Cluster:

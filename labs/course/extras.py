@@ -6,13 +6,16 @@ pyvis, and the Lab works on whatever backend it was given.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from labs.course.views import FlowTable, IdentityTable, Message
 
 if TYPE_CHECKING:
     from labs.cluster.base import Cluster
-    from labs.course.spec import LabSpec
+    from labs.course.grading import StepRun
+    from labs.course.session import Lab
+    from labs.course.spec import LabSpec, StepSpec
+    from labs.course.views import MatrixResult
 
 __all__ = ["LabExtras"]
 
@@ -30,6 +33,12 @@ class LabExtras:
     last_step: str | None
     _matrices: dict[str, Any]
     _predictions: dict[str, dict[tuple[str, str], Any]]
+
+    if TYPE_CHECKING:  # Lab's own methods, which these views call
+        def step(self, step_id: str) -> StepSpec: ...
+        def enter(self, step_id: str) -> StepRun: ...
+        def cluster_for(self, step: StepSpec) -> Cluster: ...
+        def matrix(self, step: str | None = None) -> MatrixResult: ...
 
     # ---- Hubble --------------------------------------------------------------------------------
     def flow_objects(self, *, since_last_probe: bool = True, **filters: Any) -> list[Any]:
@@ -52,7 +61,7 @@ class LabExtras:
 
     def graph(self, *, since_last_probe: bool = True, **filters: Any) -> Any:
         """The flow graph (labs.viz) of the last probes: who talked to whom, and what was dropped."""
-        from labs.viz import flow_graph  # type: ignore[attr-defined]
+        from labs.viz import flow_graph
 
         flows = self.flow_objects(since_last_probe=since_last_probe, **filters)
         if not flows:
@@ -87,7 +96,7 @@ class LabExtras:
         from labs.probes import OUTSIDE_SOURCES
 
         if "/" not in source and source not in OUTSIDE_SOURCES:
-            step = self.step(source)  # type: ignore[attr-defined]
+            step = self.step(source)
             index = 0 if target is None else target
             if not isinstance(index, int) or not 0 <= index < len(step.probes):
                 raise ValueError(f"lab.explain({source!r}, {target!r}): step {source!r} of lab {self.spec.id!r} has "
@@ -110,10 +119,10 @@ class LabExtras:
         from labs.explain import explain
 
         step_id = step or self.last_step or self.spec.steps[0].id
-        spec = self.step(step_id)  # type: ignore[attr-defined]
+        spec = self.step(step_id)
         matrix = self._matrices.get(step_id)
         if matrix is None or self.last_step != step_id:
-            matrix = self.matrix(step_id)  # type: ignore[attr-defined]
+            matrix = self.matrix(step_id)
         wanted = predicted if predicted is not None else self._predictions.get(step_id)
         refused = self._refused_in(spec)
         cluster = self._in_force(spec)
@@ -124,7 +133,7 @@ class LabExtras:
 
     def _refused_in(self, step: Any) -> list[str]:
         """The step's policies that the agent would refuse (so nothing of them is in force), one note each."""
-        run = self.enter(step.id)  # type: ignore[attr-defined]
+        run = self.enter(step.id)
         found = [run.rejected] if run.rejected else []
         found += run.problems
         return [f"This step's policy is refused before it is applied (by the API server or the agent), so none "
@@ -133,13 +142,13 @@ class LabExtras:
     def _in_force(self, step: Any) -> Cluster:
         """The step's cluster with the step's policies in force (entered again if another step is)."""
         if self.last_step != step.id:
-            self.enter(step.id)  # type: ignore[attr-defined]
-        return self.cluster_for(step)  # type: ignore[attr-defined]
+            self.enter(step.id)
+        return self.cluster_for(step)
 
     def doctor(self) -> Any:
         """The doctor's checks of this machine and cluster (labs.doctor), each with its fix."""
         try:
-            from labs.doctor import doctor  # type: ignore[attr-defined]
+            from labs.doctor import doctor
         except ImportError:
             return Message("This version has no doctor; `python -m labs backend` says which backend is used.",
                            ok=False, title="Doctor")
@@ -166,9 +175,9 @@ class LabExtras:
         from labs.course.views import PolicyFiles
         from labs.course.workshop_mode import course_text
 
-        step = self.step(step_id)  # type: ignore[attr-defined]
-        base = self.spec.source.rsplit("/", 1)[0]  # type: ignore[attr-defined]
-        files = tuple((f"{base}/{rel}", _without_header(course_text(self.spec.path(rel))))  # type: ignore[attr-defined]
+        step = self.step(step_id)
+        base = self.spec.source.rsplit("/", 1)[0]
+        files = tuple((f"{base}/{rel}", _without_header(course_text(self.spec.path(rel))))
                       for rel in step.policies)
         note = ("Nothing is applied yet: predict, then lab.matrix() applies it and runs the probes."
                 if step.kind != "exercise" else "Your answer is added to these when the step is checked.")
@@ -178,13 +187,13 @@ class LabExtras:
         """The policy editor for an exercise: Validate, Apply, Check (and lint) on your file."""
         from labs.course.widgets_glue import policy_editor
 
-        return policy_editor(self, step_id)
+        return policy_editor(cast("Lab", self), step_id)  # LabExtras is only ever mixed into Lab
 
     def predict(self, step_id: str) -> Any:
         """The predict-the-matrix grid for a step: fill it in, then Check against what is observed."""
         from labs.course.widgets_glue import predict_grid
 
-        return predict_grid(self, step_id)
+        return predict_grid(cast("Lab", self), step_id)  # as above
 
 
 def _probe_from_arguments(source: str, target: str | None, port: int | str | None, protocol: str,

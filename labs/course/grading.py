@@ -9,6 +9,7 @@ the wrong policy fails the way the lab describes ("pitfall shown"), with the rea
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from labs.course.checks import ERROR, NOT_YET, PASS, CheckResult, ProbeCheck
 from labs.course.spec import LabSpec, StepSpec
@@ -36,7 +37,7 @@ class StepRun:
 
 def grade(lab: LabSpec, step: StepSpec, run: StepRun) -> CheckResult:
     where = lab.where(step)
-    base = {"lab": lab.id, "step": step.id, "kind": step.kind, "title": step.title, "where": where,
+    base: dict[str, Any] = {"lab": lab.id, "step": step.id, "kind": step.kind, "title": step.title, "where": where,
             "probes": run.probes}
     if run.failure:
         return CheckResult(status=ERROR, summary=f"The check could not run: {run.failure}",

@@ -57,7 +57,7 @@ def parse_probe(raw: Any, *, pitfall: bool = False) -> ProbeSpec:
     if unknown:
         raise ValueError(f"unknown probe key {unknown[0]!r}; probe keys are: {', '.join(sorted(_KEYS))}")
     source = raw.get("from")
-    if source_problem(source) is not None:
+    if not isinstance(source, str) or source_problem(source) is not None:
         raise ValueError(f"from: expected a pod as NAMESPACE/NAME, or world or host, got {source!r}")
     protocol = str(raw.get("protocol", "TCP")).upper()
     if protocol not in PROTOCOLS:

@@ -364,7 +364,7 @@ def _set_enforcement(cluster: Cluster, mode: str) -> None:
 def _record(lab: str, step: str, result: CheckResult) -> None:
     """Record in the progress store (labs.progress) when this version has one."""
     try:
-        from labs.progress import ProgressStore  # type: ignore[import-not-found]
+        from labs.progress import ProgressStore
     except ImportError:
         return
     ProgressStore().record(lab, step, result.status, result.summary)

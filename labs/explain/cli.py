@@ -10,11 +10,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from labs.manifests.errors import ManifestError
 from labs.manifests.values import iana_service_name
 from labs.outcomes import Outcome
 from labs.probes import PROTOCOLS, HttpRequest, Probe, parse_target
+
+if TYPE_CHECKING:
+    from labs.cluster.base import Cluster
 
 __all__ = ["add_arguments", "run"]
 
@@ -55,6 +59,7 @@ def _probe(args: argparse.Namespace) -> Probe:
 def run(args: argparse.Namespace) -> int:
     from labs.explain.trace import explain
 
+    cluster: Cluster
     try:
         probe = _probe(args)
         if args.files:

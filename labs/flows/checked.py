@@ -96,7 +96,7 @@ def _flow(flow: dict[str, Any], where: str, extra: dict[str, Any]) -> Flow:
     source = _endpoint(get("source"), source_ip, get("source_names"), where + "source", extra)
     destination = _endpoint(get("destination"), destination_ip, get("destination_names"), where + "destination", extra)
 
-    values = {
+    values: dict[str, Any] = {
         "time": time,
         "verdict": _opt_str(get("verdict"), where, "verdict") or "VERDICT_UNKNOWN",
         "drop_reason": _opt_str(get("drop_reason_desc"), where, "drop_reason_desc"),

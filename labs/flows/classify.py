@@ -74,7 +74,7 @@ def classify(flow: Flow) -> FlowOutcome:
     if verdict in _PASSED:
         return FlowOutcome.FORWARDED
     if verdict == "DROPPED":
-        reason = flow.drop_reason
+        reason: str | int | None = flow.drop_reason  # a name, or the legacy field's number
         if reason is None:
             legacy = flow.extra.get("drop_reason")
             reason = legacy if legacy is not None else (flow.event_subtype if flow.event_type == 1 else None)

@@ -63,13 +63,10 @@ def _flow(response: ResponseRecord) -> Flow:
             if value is not UNSET:
                 extra[name] = value
 
-    time = flow.time
-    if time is UNSET:
-        time = response.time
-    if time is not None and time is not UNSET:
-        time = hubble_time(time)
-    else:
-        time = None
+    stamp = flow.time
+    if stamp is UNSET:
+        stamp = response.time
+    time = hubble_time(stamp) if stamp is not None and stamp is not UNSET else None
     node_name = flow.node_name
     if node_name is UNSET:
         node_name = response.node_name
@@ -98,9 +95,7 @@ def _flow(response: ResponseRecord) -> Flow:
     direction = flow.traffic_direction
     if direction == "TRAFFIC_DIRECTION_UNKNOWN":
         direction = None
-    l4 = flow.l4
-    if l4 is not None:
-        l4 = _l4(l4)
+    l4 = _l4(flow.l4) if flow.l4 is not None else None
     l7 = flow.l7
     if l7 is not None:
         l7 = read_l7(l7)
@@ -159,7 +154,7 @@ def _endpoint(raw: Raw, ip: str | None, names: list[str] | None) -> Endpoint:
 
 
 def _l4(record: L4Record) -> L4:
-    body = record.TCP
+    body: Any = record.TCP  # a PortsRecord, or an ICMP record: the protocol's name tells which
     if (body is not UNSET and record.UDP is UNSET and record.SCTP is UNSET and record.ICMPv4 is UNSET
             and record.ICMPv6 is UNSET):
         protocol = "TCP"  # nearly every flow: decided in a few identity checks

@@ -9,7 +9,7 @@ from labs.lint.finding import Finding
 from labs.lint.registry import REGISTRY
 from labs.lint.source import RawDoc, SourceFile
 from labs.manifests.yaml_lines import FieldPath, format_path
-from labs.policy.model import CiliumPolicy, KubeNetworkPolicy, PeerRule, Rule
+from labs.policy.model import SECTIONS, CiliumPolicy, KubeNetworkPolicy, PeerRule, Rule, Section
 
 __all__ = ["LintContext", "probe_fqdns", "probe_http_paths"]
 
@@ -67,12 +67,12 @@ class LintContext:
             for rule in policy.rules:
                 yield policy, rule
 
-    def peer_rules(self, *sections: str) -> Iterator[tuple[CiliumPolicy, Rule, PeerRule]]:
+    def peer_rules(self, *sections: Section) -> Iterator[tuple[CiliumPolicy, Rule, PeerRule]]:
         """Every item of the named sections (all four when none is named)."""
-        wanted = sections or ("ingress", "ingressDeny", "egress", "egressDeny")
+        wanted = sections or SECTIONS
         for policy, rule in self.rules():
             for section in wanted:
-                for peer in rule.section(section) or ():  # type: ignore[arg-type]
+                for peer in rule.section(section) or ():
                     yield policy, rule, peer
 
     # ---- findings --------------------------------------------------------------------------------

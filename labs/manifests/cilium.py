@@ -8,6 +8,8 @@ course accepts is one Cilium accepts.
 
 from __future__ import annotations
 
+from typing import Any
+
 from labs.manifests.cilium_ports import parse_fqdn_fields, parse_icmps, parse_to_ports
 from labs.manifests.errors import shown
 from labs.manifests.fields import Field
@@ -23,6 +25,7 @@ from labs.policy.model import (
     LabelSelector,
     PeerRule,
     Rule,
+    Section,
     ServiceSelector,
 )
 
@@ -144,7 +147,7 @@ def _cidr_set(node: Field) -> tuple[CIDRRule, ...] | None:
                 excepts.append(value)
                 continue
             bad = True
-        if network is not None and not bad:
+        if text is not None and network is not None and not bad:
             result.append(CIDRRule(cidr=text, except_=tuple(excepts)))
     return tuple(result) if items is not None and len(result) == len(items) else None
 
@@ -210,7 +213,7 @@ def _fqdns(node: Field) -> tuple[FQDNSelector, ...] | None:
     return tuple(result) if items is not None and len(result) == len(items) else None
 
 
-def _parse_peer_rule(node: Field, section: str, index: int) -> PeerRule | None:
+def _parse_peer_rule(node: Field, section: Section, index: int) -> PeerRule | None:
     fields = node.mapping(_section_fields(section), what=f"an {section} rule" if section[0] in "ie" else section,
                           hints=_section_hints(section))
     if fields is None:
@@ -241,7 +244,7 @@ def _parse_peer_rule(node: Field, section: str, index: int) -> PeerRule | None:
         key = "fromGroups" if "fromGroups" in fields else "toGroups"
         fields[key].problem(f"{key} (cloud provider groups) is not supported by the course's simulated cluster.")
     ingress, deny = section.startswith("ingress"), section.endswith("Deny")
-    values = {
+    values: dict[str, Any] = {
         "endpoints": _selector_list(fields[k]) if (k := "fromEndpoints" if ingress else "toEndpoints") in fields
         else None,
         "nodes": _selector_list(fields[k]) if (k := "fromNodes" if ingress else "toNodes") in fields else None,

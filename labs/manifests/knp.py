@@ -41,7 +41,7 @@ def _ip_block(node: Field) -> CIDRRule | None:
             entry.problem(f"The exception {value!r} must be strictly inside the ipBlock cidr {text!r}.")
         elif value is not None:
             excepts.append(value)
-    return CIDRRule(cidr=text, except_=tuple(excepts)) if network is not None else None
+    return CIDRRule(cidr=text, except_=tuple(excepts)) if text is not None and network is not None else None
 
 
 def _peer(node: Field) -> KnpPeer | None:
@@ -135,6 +135,7 @@ def parse_network_policy(doc: Field, *, default_namespace: str) -> KubeNetworkPo
     spec = fields["spec"].mapping(("podSelector", "policyTypes", "ingress", "egress"), what="a NetworkPolicy spec")
     if spec is None:
         return None
+    selector: LabelSelector | None
     if "podSelector" not in spec:
         # Optional since networking/v1's podSelector became `+optional`: absent or null is the empty
         # selector, every pod of the namespace (the Go struct's zero value).

@@ -149,7 +149,7 @@ class _Builder:
         from labs.manifests.k8s import expected_api_version, has_schema, schema_problems
 
         kind, api_version = data.get("kind"), data.get("apiVersion")
-        meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+        meta = data["metadata"] if isinstance(data.get("metadata"), dict) else {}
         ctx.kind = kind if isinstance(kind, str) else None
         ctx.name = meta.get("name") if isinstance(meta.get("name"), str) else None
         if not isinstance(kind, str) or not kind:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -95,7 +95,7 @@ class _Loader(yaml.SafeLoader):
         super().__init__(stream)
         self._depth = 0
 
-    def resolve(self, kind, value, implicit):  # type: ignore[override]
+    def resolve(self, kind, value, implicit):
         if kind is yaml.ScalarNode:
             if implicit[0]:
                 return _MERGE if value == "<<" else _PLAIN
@@ -109,7 +109,7 @@ class _Loader(yaml.SafeLoader):
                                             "course refuses", self.get_mark())
         super().fetch_flow_collection_start(TokenClass)
 
-    def compose_node(self, parent, index):  # type: ignore[override]
+    def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             event = self.get_event()
             if event.anchor not in self.anchors:
@@ -126,11 +126,12 @@ class _Loader(yaml.SafeLoader):
             anchor = getattr(event, "anchor", None)
             if anchor is not None:
                 self.anchors.pop(anchor, None)  # a redefinition replaces the earlier anchor
+            # types-PyYAML declares `anchor` a dict; PyYAML's own compose_node passes the name (str or None)
             if self.check_event(yaml.ScalarEvent):
-                return self.compose_scalar_node(anchor)
+                return self.compose_scalar_node(anchor)  # type: ignore[arg-type]
             if self.check_event(yaml.SequenceStartEvent):
-                return self.compose_sequence_node(anchor)
-            return self.compose_mapping_node(anchor)
+                return self.compose_sequence_node(anchor)  # type: ignore[arg-type]
+            return self.compose_mapping_node(anchor)  # type: ignore[arg-type]
         finally:
             self._depth -= 1
 
@@ -206,7 +207,7 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        value, text = self._scalar(node)
+        value, text = self._scalar(cast(yaml.ScalarNode, node))  # the third and last kind of node
         if text is not None and not self.alias_depth:
             self.doc.lines.plain[path] = text
         return value
@@ -289,10 +290,10 @@ def parse_documents(text: str) -> list[RawDocument]:
     """
     bad = _NOT_PRINTABLE.search(text)
     if bad:
-        line = text.count("\n", 0, bad.start()) + 1
+        bad_line = text.count("\n", 0, bad.start()) + 1
         index = len(_SEPARATOR.findall(text, 0, bad.start()))
         raise YamlSyntaxError(f"This is not valid YAML: the control character {_char_name(bad.group())} at line "
-                              f"{line} is not allowed in YAML text; remove it.", line, index)
+                              f"{bad_line} is not allowed in YAML text; remove it.", bad_line, index)
     documents: list[RawDocument] = []
     index = 0
     loader = _Loader(text)

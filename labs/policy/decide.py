@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from labs.outcomes import Outcome
 from labs.policy.build import Entry
@@ -180,7 +180,7 @@ def _intern_class(selection: Selection, deny: tuple[tuple[int, str], ...], allow
 def decide_class(rules: Rules, peers: PeerClass, subject_name: str, direction: str, traffic: Traffic,
                  named_ports: NamedPorts) -> DirectionVerdict:
     """One direction's decision for a peer class and traffic towards a destination with `named_ports`."""
-    base = {"direction": direction, "endpoint": subject_name}
+    base: dict[str, Any] = {"direction": direction, "endpoint": subject_name}
     if rules.enforcement == "never":
         return DirectionVerdict(outcome=Outcome.ALLOWED, reason="policy enforcement is off (mode never)", **base)
     selection = peers.selection
@@ -190,7 +190,7 @@ def decide_class(rules: Rules, peers: PeerClass, subject_name: str, direction: s
                                 **base)
     dd_by = selection.default_deny_by
     default_deny = bool(dd_by) or always
-    common = dict(base, enforced=True, default_deny=default_deny, selected_by=selection.selected_by,
+    common: dict[str, Any] = dict(base, enforced=True, default_deny=default_deny, selected_by=selection.selected_by,
                   default_deny_by=dd_by)
 
     for pos, peer_desc in peers.deny:
@@ -214,7 +214,7 @@ def decide_class(rules: Rules, peers: PeerClass, subject_name: str, direction: s
         return DirectionVerdict(outcome=Outcome.ALLOWED,
                                 reason="policies select it but none switches on default deny", **common)
     port_matches = [m for m in matches if m.spec is not None]
-    if all(m.spec.l7 is None for m in port_matches):  # type: ignore[union-attr]
+    if all(m.spec is None or m.spec.l7 is None for m in port_matches):
         first = port_matches[0] if port_matches else matches[0]
         return DirectionVerdict(outcome=Outcome.ALLOWED, rule=first.entry.ref, matched=describe_match(first),
                                 reason=f"allowed by {first.entry.ref}", **common)

@@ -26,7 +26,7 @@ from typing import Any
 from labs.outcomes import Outcome
 from labs.policy.build import Entry
 from labs.policy.endpoints import Traffic
-from labs.policy.ports import PortSpec, dns_rule_matches, http_rule_matches
+from labs.policy.ports import L7Spec, PortSpec, dns_rule_matches, http_rule_matches
 from labs.policy.verdict import DirectionVerdict
 
 __all__ = ["PortMatch", "decide_l7", "describe_match"]
@@ -52,10 +52,10 @@ def decide_l7(matches: list[PortMatch], traffic: Traffic, default_deny: bool,
     with_l7 = [m for m in matches if m.spec is not None and m.spec.l7 is not None]
     port_matches = [m for m in matches if m.spec is not None]
     first = port_matches[0]
-    l7 = with_l7[0].spec.l7  # type: ignore[union-attr]
+    l7 = _l7_of(with_l7[0])
     kind = l7.kind
     rules_text = tuple(_rule_text(m) for m in with_l7)
-    lifting = next((m for m in port_matches if m.spec.l7 is None and not _every_port(m)), None)  # type: ignore[union-attr]
+    lifting = next((m for m in port_matches if m.spec is not None and m.spec.l7 is None and not _every_port(m)), None)
     if lifting is not None:
         return DirectionVerdict(
             outcome=Outcome.ALLOWED, rule=lifting.entry.ref, matched=describe_match(lifting), l7=kind,
@@ -76,7 +76,7 @@ def decide_l7(matches: list[PortMatch], traffic: Traffic, default_deny: bool,
                                         "rules only add visibility"), **common)
     if kind == "http" and traffic.http is not None:
         for m in with_l7:
-            for rule in m.spec.l7.http:  # type: ignore[union-attr]
+            for rule in _l7_of(m).http:
                 if http_rule_matches(rule, traffic):
                     return _allowed_by_l7(m, kind, f"HTTP rule {rule.index} {_http_text(rule)}", rules_text, common)
         return DirectionVerdict(
@@ -86,9 +86,10 @@ def decide_l7(matches: list[PortMatch], traffic: Traffic, default_deny: bool,
                     f"HTTP rules ({'; '.join(rules_text)})"), **common)
     if kind == "dns" and traffic.dns_name is not None:
         for m in with_l7:
-            for rule in m.spec.l7.dns:  # type: ignore[union-attr]
-                if dns_rule_matches(rule, traffic.dns_name):
-                    return _allowed_by_l7(m, kind, f"DNS rule {rule.index} {_dns_text(rule)}", rules_text, common)
+            for dns_rule in _l7_of(m).dns:
+                if dns_rule_matches(dns_rule, traffic.dns_name):
+                    return _allowed_by_l7(m, kind, f"DNS rule {dns_rule.index} {_dns_text(dns_rule)}", rules_text,
+                                          common)
         return DirectionVerdict(
             outcome=Outcome.REFUSED, rule=with_l7[0].entry.ref, l7=kind, l7_rules=rules_text,
             matched=describe_match(with_l7[0]),
@@ -98,6 +99,13 @@ def decide_l7(matches: list[PortMatch], traffic: Traffic, default_deny: bool,
     return DirectionVerdict(outcome=Outcome.ALLOWED, rule=m.entry.ref, matched=describe_match(m), l7=kind,
                             l7_rules=rules_text, reason=f"allowed by {m.entry.ref} (through the {kind} proxy)",
                             **common)
+
+
+def _l7_of(m: PortMatch) -> L7Spec:
+    """The L7 rules of a match that carries them (the callers keep only such matches)."""
+    if m.spec is None or m.spec.l7 is None:
+        raise ValueError(f"{m.entry.ref}: the match on {m.port!r} has no L7 rules")
+    return m.spec.l7
 
 
 def _every_port(m: PortMatch) -> bool:
@@ -126,7 +134,7 @@ def _dns_text(rule) -> str:
 
 
 def _rule_text(m: PortMatch) -> str:
-    l7 = m.spec.l7  # type: ignore[union-attr]
+    l7 = _l7_of(m)
     if l7.kind == "http":
         return ", ".join(_http_text(r) for r in l7.http) or "no HTTP rule"
     return ", ".join(_dns_text(r) for r in l7.dns) or "no DNS rule"

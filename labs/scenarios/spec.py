@@ -246,17 +246,17 @@ def _read_cluster(r: _Reader, value: Any, sc: Scenario) -> None:
     for i, spec in enumerate(r.sequence(cluster.get("services"), ("cluster", "services"))):
         path = ("cluster", "services", i)
         spec = r.mapping(spec, path, {"name", "namespace", "selector", "ports", "labels", "type"})
-        ports = []
+        svc_ports = []
         for j, p in enumerate(r.sequence(spec.get("ports"), (*path, "ports"))):
             p = r.mapping(p, (*path, "ports", j), {"name", "port", "targetPort", "protocol", "nodePort"})
             if not isinstance(p.get("port"), int):
                 r.problem((*path, "ports", j, "port"), "expected a port number")
                 continue
-            ports.append(ServicePort(p["port"], p.get("targetPort", p["port"]), str(p.get("protocol", "TCP")).upper(),
-                                     p.get("name"), p.get("nodePort")))
+            svc_ports.append(ServicePort(p["port"], p.get("targetPort", p["port"]),
+                                         str(p.get("protocol", "TCP")).upper(), p.get("name"), p.get("nodePort")))
         selector = spec.get("selector")
         sc.services.append(Service(r.string(spec.get("name"), (*path, "name"), required=True),
-                                   r.string(spec.get("namespace", "default"), (*path, "namespace")), tuple(ports),
+                                   r.string(spec.get("namespace", "default"), (*path, "namespace")), tuple(svc_ports),
                                    frozen_map(r.labels(selector, (*path, "selector"))) if selector is not None
                                    else None, str(spec.get("type", "ClusterIP")),
                                    labels=frozen_map(r.labels(spec.get("labels"), (*path, "labels")))))

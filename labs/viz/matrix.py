@@ -32,6 +32,11 @@ class MatrixRow(NamedTuple):
         return None if self.expected is None else self.expected == self.observed
 
 
+def _word(outcome: Outcome | None) -> str:
+    """An outcome's word (a row shown as not matching always has an expected outcome)."""
+    return outcome.value if outcome is not None else "nothing"
+
+
 def _outcome(value: Any, index: int, field: str, optional: bool) -> Outcome | None:
     if value is None and optional:
         return None
@@ -110,7 +115,7 @@ def matrix_plot(rows: Iterable[Any], *, title: str = "Connectivity: what was obs
                 ax.add_patch(Rectangle((x + 0.06, y + 0.08), 0.88, 0.84, fill=False, edgecolor="#000000", lw=3.2))
                 ax.text(x + 0.5, y + 0.4, f"✗ {label}", ha="center", va="center", fontsize=10, color=text_color,
                         fontweight="bold")
-                ax.text(x + 0.5, y + 0.72, f"expected {wrong[0].expected.value}", ha="center", va="center",
+                ax.text(x + 0.5, y + 0.72, f"expected {_word(wrong[0].expected)}", ha="center", va="center",
                         fontsize=7.5, color=text_color)
             else:
                 mark = "✓ " if shown.matches else ""
@@ -126,8 +131,8 @@ def matrix_plot(rows: Iterable[Any], *, title: str = "Connectivity: what was obs
     summary = f"{sum(1 for r in checked if r.matches)} of {len(checked)} as expected" if checked else ""
     fig.suptitle(f"{title}" + (f" — {summary}" if summary else ""), fontsize=11, x=0.01, ha="left")
     if notes:
-        lines = [f"✗ {r.source} → {r.destination}: expected {r.expected.value}, observed {r.observed.value}"
-                 + (f" ({r.reason})" if r.reason else "") for r in notes[:max_notes]]  # type: ignore[union-attr]
+        lines = [f"✗ {r.source} → {r.destination}: expected {_word(r.expected)}, observed {r.observed.value}"
+                 + (f" ({r.reason})" if r.reason else "") for r in notes[:max_notes]]
         if len(notes) > max_notes:
             lines.append(f"... and {len(notes) - max_notes} more")
         lines = [textwrap.fill(line, width=int(width * 13), subsequent_indent="    ") for line in lines]

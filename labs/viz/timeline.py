@@ -33,8 +33,9 @@ def verdict_timeline(flows: Iterable[Any], *, title: str = "Flows over time, by 
     """Stacked bars of flow counts per time bucket, one colour per outcome (flows without a time are left out)."""
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
-    timed = [f for f in to_flows(flows) if f.time is not None and (include_replies or not f.is_reply)]
+    timed = [(f.time, f) for f in to_flows(flows) if f.time is not None and (include_replies or not f.is_reply)]
     fig, ax = plt.subplots(figsize=(9, 3.2), dpi=100)
     plt.close(fig)
     ax.set_title(title, fontsize=11, loc="left")
@@ -43,13 +44,13 @@ def verdict_timeline(flows: Iterable[Any], *, title: str = "Flows over time, by 
                 va="center", fontsize=10, color="#616161", transform=ax.transAxes)
         ax.set_axis_off()
         return fig
-    start = min(f.time for f in timed)  # type: ignore[type-var]
-    end = max(f.time for f in timed)  # type: ignore[type-var]
-    step = bucket_seconds((end - start).total_seconds())  # type: ignore[operator]
-    origin = start.replace(microsecond=0)  # type: ignore[union-attr]
+    start = min(t for t, _ in timed)
+    end = max(t for t, _ in timed)
+    step = bucket_seconds((end - start).total_seconds())
+    origin = start.replace(microsecond=0)
     counts: dict[FlowOutcome, dict[int, int]] = {}
-    for flow in timed:
-        index = int((flow.time - origin).total_seconds() // step)  # type: ignore[operator]
+    for time, flow in timed:
+        index = int((time - origin).total_seconds() // step)
         per = counts.setdefault(classify(flow), {})
         per[index] = per.get(index, 0) + 1
     last = max(i for per in counts.values() for i in per)
@@ -60,13 +61,16 @@ def verdict_timeline(flows: Iterable[Any], *, title: str = "Flows over time, by 
         if outcome not in counts:
             continue
         values = [counts[outcome].get(i, 0) for i in range(last + 1)]
-        ax.bar(positions, values, width=bar_width, bottom=bottom, align="edge",
+        # matplotlib's unit registry turns the datetimes into date numbers; its stubs only know numbers
+        ax.bar(positions, values, width=bar_width, bottom=bottom, align="edge",  # type: ignore[arg-type]
                color=FLOW_OUTCOME_COLORS[outcome], label=f"{outcome.value} ({sum(values)})")
         bottom = [b + v for b, v in zip(bottom, values)]
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S", tz=_utc(origin)))
     ax.set_ylabel(f"flows per {step} s", fontsize=9)
     ax.set_xlabel("time (UTC)", fontsize=9)
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    locator = ax.yaxis.get_major_locator()
+    if isinstance(locator, MaxNLocator):  # the default AutoLocator is one
+        locator.set_params(integer=True)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)

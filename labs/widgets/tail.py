@@ -178,7 +178,7 @@ class FlowTail(WidgetWrapper):
                     continue
                 self._seen.add(key)
                 try:
-                    flow = parse_flow(record)  # type: ignore[arg-type]
+                    flow = parse_flow(record)
                 except FlowParseError:
                     self.unreadable += 1
                     continue

@@ -37,8 +37,8 @@ class ProgressTracker(WidgetWrapper):
             self.table.value = note(str(exc), RED, bold=True)
             return
         labs = {lab: dict(body["steps"]) for lab, body in data["labs"].items()}
-        for lab, steps in self.known.items():
-            for step in steps:
+        for lab, known_steps in self.known.items():
+            for step in known_steps:
                 labs.setdefault(lab, {}).setdefault(step, {})
         if not labs:
             self.table.value = note("No progress recorded yet: checks you run in the labs will appear here.", GREY)

@@ -74,8 +74,8 @@ def run_step(cluster: Cluster, step: LiveStep, *, timeout: float = DEFAULT_PROBE
         results = cluster.probe_many([p.probe for p in step.probes], timeout=timeout, parallel=parallel)
     except Exception as exc:  # a backend failure is shown in the table, not raised over the room
         return LiveResult("error", f"the probes could not run: {exc}", time.perf_counter() - started)
-    misses = []
-    errors = []
+    misses: list[str] = []
+    errors: list[str] = []
     for spec, result in zip(step.probes, results):
         if spec.accepts(result.outcome):
             continue

@@ -96,7 +96,7 @@ def lab_namespaces(lab_dir: Path) -> list[str]:
     found: set[str] = set()
     for path in lab_files(lab_dir):
         for doc in _documents(path):
-            meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+            meta = doc["metadata"] if isinstance(doc.get("metadata"), dict) else {}
             if doc.get("kind") == "Namespace" and meta.get("name"):
                 found.add(str(meta["name"]))
             elif meta.get("namespace"):
@@ -140,7 +140,7 @@ def assess_lab(lab_dir: Path) -> LabSupport:
     workload_files = [lab_dir / str(w) for w in spec.get("workloads") or ["workloads.yaml"]]
     reasons = [r for f in workload_files if f.is_file() for r in _skipped_in(f, lab_dir)]
     read_only: dict[str, str] = {}
-    steps = spec.get("steps") if isinstance(spec.get("steps"), list) else []
+    steps = spec["steps"] if isinstance(spec.get("steps"), list) else []
     for step in steps:
         if not isinstance(step, dict) or not step.get("id"):
             continue

@@ -63,7 +63,12 @@ class RequestedTokens:
             spec=self.k8s.V1TokenRequestSpec(audiences=[], expiration_seconds=self.seconds))
         result = self.core.create_namespaced_service_account_token(
             access.service_account, WORKSHOP_NAMESPACE, body, _request_timeout=timeout)
-        return str(result.status.token)
+        token = result.status.token if result.status is not None else None
+        if not token:  # str(None) would write the word "None" into the trainee's kubeconfig
+            raise ClusterError(
+                f"The TokenRequest for {WORKSHOP_NAMESPACE}/{access.service_account} was answered without a token; "
+                "check that the API server issues ServiceAccount tokens, or use the token Secret (no --token-request).")
+        return str(token)
 
 
 class SubjectAccessReviewer:
@@ -84,4 +89,8 @@ class SubjectAccessReviewer:
             user=request.user, groups=list(request.groups), resource_attributes=attrs))
         result = self.auth.create_subject_access_review(body, _request_timeout=self.timeout)
         status = result.status
+        if status is None:
+            raise ClusterError(f"The SubjectAccessReview for {request.user} ({request.verb} {request.resource}) was "
+                               "answered without a status, so access cannot be verified; is the API server's "
+                               "authorization API reachable?")
         return Decision(bool(status.allowed), status.reason or ("allowed" if status.allowed else "no rule allows it"))

@@ -54,7 +54,7 @@ def rewrite_document(obj: dict[str, Any], nsmap: NamespaceMap, *, default_namesp
                      source: str = "<input>") -> dict[str, Any] | Skipped:
     """The trainee's copy of one manifest document, or a Skipped saying why it cannot have one."""
     kind = str(obj.get("kind", ""))
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    meta = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
     name = str(meta.get("name", ""))
     if kind in CLUSTER_SCOPED_KINDS:
         return Skipped(kind, name, "it is cluster-wide and would affect every trainee on the shared cluster; "

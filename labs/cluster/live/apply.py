@@ -182,7 +182,9 @@ def apply_documents(api: KubeApi, docs: list[Document], *, lab: str | None = Non
         for name in created_ns:
             api.delete(resource_path("v1", "namespaces", name=name))
         raise _rejected(failures)
-    created, configured, unchanged = [], [], []
+    created: list[str] = []
+    configured: list[str] = []
+    unchanged: list[str] = []
     for name in needed:
         (created if name in created_ns else unchanged).append(f"Namespace {name}")
     for target in targets:

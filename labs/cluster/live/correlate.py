@@ -74,7 +74,7 @@ def flows_for(flows: Iterable[dict[str, Any]], ends: Endpoints) -> list[dict[str
         if ends.dns_name is not None:
             dns = (flow.get("l7") or {}).get("dns")
             from_me = _is_source(src_pod, src_ip, ends) or _is_source(dst_pod, dst_ip, ends)
-            asked = bool(dns) and _query_matches(str(dns.get("query", "")), ends.dns_name)
+            asked = bool(dns and _query_matches(str(dns.get("query", "")), ends.dns_name))
             if from_me and (asked or (not dns and 53 in (sport, dport))):
                 picked.append(obj)
             continue

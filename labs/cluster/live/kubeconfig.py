@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,7 @@ def _label_for_vm(path: Path) -> str:
         return str(path)
 
 
-def candidates(env: dict[str, str] | None = None) -> list[KubeconfigCandidate]:
+def candidates(env: Mapping[str, str] | None = None) -> list[KubeconfigCandidate]:
     """Every place searched, in order, whether it exists or not."""
     env = os.environ if env is None else env
     found = [KubeconfigCandidate((vm_kubeconfig(),), _label_for_vm(vm_kubeconfig()))]
@@ -116,7 +117,7 @@ def _read(path: Path) -> dict[str, Any]:
 def _merge(files: tuple[Path, ...]) -> dict[str, Any]:
     """Merge like kubectl: the first file to define a name wins; current-context from the first that has one."""
     merged: dict[str, Any] = {"clusters": [], "contexts": [], "users": []}
-    seen: dict[str, set[str]] = {k: set() for k in ("clusters", "contexts", "users")}
+    seen: dict[str, set[str | None]] = {k: set() for k in ("clusters", "contexts", "users")}
     for path in files:
         if not path.is_file():
             continue
@@ -154,7 +155,7 @@ def choose_context(data: dict[str, Any], wanted: str | None, where: str) -> tupl
     return str(name), str(server)
 
 
-def discover(context: str | None = None, env: dict[str, str] | None = None) -> KubeconfigChoice | None:
+def discover(context: str | None = None, env: Mapping[str, str] | None = None) -> KubeconfigChoice | None:
     """The first existing kubeconfig in search order with its context, or None when there is none."""
     env = os.environ if env is None else env
     wanted = context or env.get(CONTEXT_ENV) or None

@@ -139,7 +139,8 @@ class ProbeRunner:
         source = self._pod(probe.source, "source")
         container = probe_container(source)
         src_ips = frozenset(filter(None, [(source.get("status") or {}).get("podIP")]))
-        base = dict(source_namespace=probe.source_namespace, source_pod=probe.source_pod, source_ips=src_ips)
+        base: dict[str, Any] = dict(source_namespace=probe.source_namespace, source_pod=probe.source_pod,
+                                    source_ips=src_ips)
         if probe.target is None:
             if not probe.dns:
                 raise ProbeSetupError("the probe has neither a target nor a DNS name")

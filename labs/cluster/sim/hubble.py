@@ -143,7 +143,7 @@ class _Builder:
         src, dst = (self.dst, self.src) if reply else (self.src, self.dst)
         # sub-microsecond digits as a real clock has them, so the time reads as protojson writes it (9 digits)
         stamp = iso(self.t)[:-4] + f"{len(self.out) % 999 + 1:03d}Z"
-        full = {"time": stamp, "verdict": "FORWARDED",
+        full: dict[str, Any] = {"time": stamp, "verdict": "FORWARDED",
                 "IP": {"source": src.ip or "", "destination": dst.ip or "", "ipVersion": "IPv4"},
                 "l4": self.l4(bool(reply)), "source": self.endpoint(src), "destination": self.endpoint(dst),
                 "Type": "L3_L4", "node_name": node}

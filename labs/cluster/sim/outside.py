@@ -69,9 +69,9 @@ def outside_source(store: ObjectStore, nodes: tuple[SimNode, ...] | list[SimNode
         front = (f"NodePort {entry.internal_ip}:{node_port}" if node_port and probe.source == "world"
                  else f"Service {svc.key} port {svc_port}")
     else:
-        pod = store.pods.get(target.value)
-        if pod is None:
+        if target.value not in store.pods:
             raise ResolveError(f"destination pod {target.value} does not exist")
+        pod = store.pods[target.value]
         port = pod_port(pod, probe.port, probe.protocol)
         front = "the pod's address"
     same_node = pod.node == entry.name

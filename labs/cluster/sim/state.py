@@ -104,10 +104,10 @@ class ObjectStore:
             for table in (self.pods, self.services):
                 for key in [k for k, v in table.items() if v.namespace == name]:
                     del table[key]
-            for key in [k for k in self.policies if k[1] == name]:
-                del self.policies[key]
-            for key in [k for k in self.others if k[1] == name]:
-                del self.others[key]
+            for ref in [k for k in self.policies if k[1] == name]:
+                del self.policies[ref]
+            for ref in [k for k in self.others if k[1] == name]:
+                del self.others[ref]
         return ApplyResult(deleted=tuple(deleted))
 
 

@@ -26,7 +26,7 @@ class TargetsMixin:
 
     store: ObjectStore
     addressing: Addressing
-    nodes: list[SimNode]
+    nodes: tuple[SimNode, ...]
     fqdn_cache: dict[str, set[str]]
     _pod_ip: dict[str, str]
     _endpoint: Callable[..., Endpoint]

@@ -53,7 +53,7 @@ def list_nodes(argv: list[str], cluster: Any) -> CommandResult:
     """
     if argv and argv not in (["-o", "table"], ["--output", "table"], ["--output=table"]):
         return unsupported("hubble", f"hubble list nodes {' '.join(argv)}: only the table output is modelled")
-    counts: dict[str, int] = {}
+    counts: dict[str | None, int] = {}
     for response in cluster.flows():
         name = response.get("node_name") or (response.get("flow") or {}).get("node_name")
         counts[name] = counts.get(name, 0) + 1

@@ -104,8 +104,8 @@ def parse_flags(argv: list[str], table: tuple[Flag, ...]) -> Parsed:
                     raise FlagError(f"unknown shorthand flag: '{letter}' in {arg}")
                 if flag.takes_value:
                     rest = arg[j + 1:]
-                    inline = rest[1:] if rest.startswith("=") else (rest or None)
-                    record(flag, take(flag, inline, f"'{letter}' in {arg}"))
+                    attached = rest[1:] if rest.startswith("=") else (rest or None)
+                    record(flag, take(flag, attached, f"'{letter}' in {arg}"))
                     break
                 record(flag, None)
                 j += 1

@@ -11,6 +11,7 @@ course's filters (`labs.flows.filters`). Selection follows `getFlowsRequest`: `-
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -191,7 +192,8 @@ def _field_filter(key: str, values: list[str]) -> FlowFilter:
     if kind == "fqdn":
         return FqdnFilter(tuple(values), side)
     if kind == "port":
-        return PortFilter(tuple(values), side)
+        return PortFilter(tuple(values), side)  # type: ignore[arg-type]  # its __post_init__ parses the strings
+    factories: dict[str, Callable[[], FlowFilter]]
     factories = {"verdict": lambda: VerdictFilter(tuple(values)), "type": lambda: EventTypeFilter(tuple(values)),
                  "protocol": lambda: ProtocolFilter(tuple(values)),
                  "http_status": lambda: HttpStatusFilter(tuple(values)),

@@ -58,7 +58,7 @@ def _split(text: str) -> list[str]:
 
 
 def parse_selector(text: str) -> Selector:
-    requirements = []
+    requirements: list[tuple[str, str, tuple[str, ...]]] = []
     for part in _split(text):
         if not part.strip():
             continue

@@ -342,11 +342,11 @@ def _identities(cluster: SimCluster) -> list[ObjectView]:
                 view.obj["metadata"]["creationTimestamp"] = timestamp(created)
             continue
         labels = {label.key: label.value for label in security if label.source == "k8s"}
-        security = {f"k8s:{k}": v for k, v in sorted(labels.items())}
+        security_labels = {f"k8s:{k}": v for k, v in sorted(labels.items())}
         obj = {"apiVersion": "cilium.io/v2", "kind": "CiliumIdentity",
                "metadata": {"name": str(number), "labels": dict(sorted(labels.items())),
                             "creationTimestamp": timestamp(created)},
-               "security-labels": security}
+               "security-labels": security_labels}
         seen[number] = ObjectView(rt, None, str(number), labels, created, obj,
                                   [str(number), labels.get("io.kubernetes.pod.namespace", ""), AGE])
     return list(seen.values())

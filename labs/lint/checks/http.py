@@ -8,7 +8,7 @@ request ("the layer 7 portions of the latter rule will have no effect", layer7.r
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Any, Iterator
 
 from labs.lint.checks._yaml import snippet
 from labs.lint.context import LintContext, probe_http_paths
@@ -58,7 +58,7 @@ def _http_items(ctx: LintContext) -> Iterator[tuple[CiliumPolicy, Rule, PeerRule
 def _http_snippet(pr: PortRule, ports: list[PortProtocol]) -> str:
     rules = []
     for h in pr.rules.http or () if pr.rules else ():
-        item = {k: v for k, v in (("method", h.method), ("path", h.path), ("host", h.host)) if v}
+        item: dict[str, Any] = {k: v for k, v in (("method", h.method), ("path", h.path), ("host", h.host)) if v}
         if h.headers:
             item["headers"] = list(h.headers)
         rules.append(item)

@@ -35,6 +35,7 @@ def _selectors(ctx: LintContext) -> Iterator[tuple[CiliumPolicy, PeerRule, Label
 
 def _bare_keys(selector: LabelSelector) -> list[tuple[str, str, str | None]]:
     """(written key, key without source, value or None for an expression) of every requirement."""
+    keys: list[tuple[str, str, str | None]]
     keys = [(k, split_source(k)[1], v) for k, v in selector.match_labels if split_source(k)[0] in ("any", "k8s")]
     keys += [(e.key, split_source(e.key)[1], None) for e in selector.match_expressions
              if split_source(e.key)[0] in ("any", "k8s")]
@@ -102,8 +103,8 @@ def _ports_text(peer: PeerRule) -> set[tuple[str | None, str]] | None:
 
 
 def _made_moot(broad_entity: str, broad: PeerRule, other: PeerRule) -> bool:
-    broad_ports = _ports_text(broad)
-    if broad_ports is not None and (_ports_text(other) is None or not _ports_text(other) <= broad_ports):
+    broad_ports, other_ports = _ports_text(broad), _ports_text(other)
+    if broad_ports is not None and (other_ports is None or not other_ports <= broad_ports):
         return False
     if broad_entity == "all":
         return True
@@ -119,7 +120,7 @@ def _made_moot(broad_entity: str, broad: PeerRule, other: PeerRule) -> bool:
 def broad_entity_beside_narrower(ctx: LintContext) -> Iterator[Finding]:
     for policy, rule in ctx.rules():
         for section in ("ingress", "egress"):
-            items = rule.section(section) or ()  # type: ignore[arg-type]
+            items = rule.section(section) or ()
             for broad in items:
                 entity = next((e for e in ("all", "cluster") if e in (broad.entities or ())), None)
                 if entity is None:
@@ -156,7 +157,7 @@ def empty_selector_called_allow_all(ctx: LintContext) -> Iterator[Finding]:
         for section in ("ingress", "egress"):
             field = "fromEndpoints" if section == "ingress" else "toEndpoints"
             entity_field = "fromEntities" if section == "ingress" else "toEntities"
-            for peer in rule.section(section) or ():  # type: ignore[arg-type]
+            for peer in rule.section(section) or ():
                 for index, selector in enumerate(peer.endpoints or ()):
                     if not selector.is_empty:
                         continue
@@ -236,9 +237,9 @@ def cidr_over_pod_addresses(ctx: LintContext) -> Iterator[Finding]:
                 policy=policy, path=(*parse_path(peer.path), *sub),
                 fix="# select the pods by label instead of by address\n"
                     + snippet([{field: [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "NAMESPACE"}}]}]))
-    for policy in ctx.network_policies:
+    for knp in ctx.network_policies:
         for section, peers_field in (("ingress", "from"), ("egress", "to")):
-            for rule in getattr(policy, section) or ():
+            for rule in getattr(knp, section) or ():
                 for j, knp_peer in enumerate(rule.peers or ()):
                     block = knp_peer.ip_block
                     pods = _pod_part(block.cidr, block.except_) if block is not None else None
@@ -246,11 +247,11 @@ def cidr_over_pod_addresses(ctx: LintContext) -> Iterator[Finding]:
                         continue
                     yield ctx.finding(
                         "CL105",
-                        f"ipBlock {block.cidr} holds {_pods_text(pods)}, but Cilium never "  # type: ignore[union-attr]
+                        f"ipBlock {block.cidr} holds {_pods_text(pods)}, but Cilium never "
                         f"matches ipBlock to pods: this peer lets no pod "
                         f"{'in' if section == 'ingress' else 'be reached'}. Select pods with a podSelector "
                         "and namespaceSelector.",
-                        policy=policy, path=(*parse_path(rule.path), peers_field, j, "ipBlock", "cidr"),
+                        policy=knp, path=(*parse_path(rule.path), peers_field, j, "ipBlock", "cidr"),
                         fix="# select the pods by label instead of by address\n"
                             + snippet([{"namespaceSelector": {"matchLabels": {
                                 "kubernetes.io/metadata.name": "NAMESPACE"}}, "podSelector": {}}]))
