@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import html
 import os
 import re
 import shutil
@@ -125,10 +124,8 @@ class DiagramView:
         return f"Diagram of {self.lab}: {self.summary} (image: {self.source})"
 
     def _repr_mimebundle_(self, **_kwargs: object) -> dict[str, str]:
+        """Only SVG and text: JupyterLab then draws the image with its SVG renderer (as an <img>)."""
         return {"image/svg+xml": self.svg, "text/plain": repr(self)}
-
-    def _repr_html_(self) -> str:
-        return f"<div>{self.svg[self.svg.index('<svg'):]}</div><p>{html.escape(self.summary)}</p>"
 
 
 def diagram_view(lab_id: str, *, root: Path | None = None) -> DiagramView:
