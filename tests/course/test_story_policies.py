@@ -64,3 +64,14 @@ def test_the_pods_own_node_is_let_in_under_default_deny(open_sim, lab_id, step, 
     probes = [{"from": "host", "to": target, "port": 80, "expect": "allowed"},
               {"from": "world", "to": target, "port": 80, "expect": "dropped"}]
     assert _outcomes(lab, probes) == ["allowed", "dropped"]
+
+
+def test_in_always_mode_the_pods_own_node_still_gets_in_and_nothing_else_does(open_sim):
+    """Lab 03's text: in `always` the kubelet's probes (from the local node) pass; pods and world do not."""
+    lab = open_sim("03-identity-default-deny")
+    cluster = lab.cluster_for(lab.step("enforcement-always"))
+    probes = [{"from": "host", "to": "identity/test-app", "port": 80, "expect": "allowed"},
+              {"from": "identity/busybox", "to": "identity/test-app", "port": 80, "expect": "dropped"},
+              {"from": "world", "to": "identity/test-app", "port": 80, "expect": "dropped"}]
+    results = cluster.probe_many([parse_probe(p).probe for p in probes])
+    assert [r.outcome.value for r in results] == ["allowed", "dropped", "dropped"]
