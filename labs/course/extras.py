@@ -145,6 +145,34 @@ class LabExtras:
             self.enter(step.id)
         return self.cluster_for(step)
 
+    # ---- the lab's diagram and quiz ------------------------------------------------------------
+    def diagram(self) -> Any:
+        """The lab's "How Cilium decides here" diagram (manifests/<lab>/diagram.svg, drawn from diagram.dot)."""
+        from labs.course.diagrams import diagram_view
+
+        return diagram_view(self.spec.id)
+
+    def quiz(self, answers: dict[str, int | str] | None = None) -> Any:
+        """The lab's quiz: a widget that checks each choice on click, or the questions as text.
+
+        `answers={"question-id": 1, ...}` grades choices given by index (0 is the first) or letter and
+        returns the result instead; in solve mode (LABS_SOLVE=1) the quiz answers itself with its key.
+        """
+        from labs.course import trainee_files
+        from labs.course.quiz import QuizText, grade_quiz, quiz_text
+        from labs.course.quiz_spec import load_quiz
+
+        quiz = load_quiz(self.spec.id)
+        if answers is not None:
+            return grade_quiz(quiz, answers)
+        if trainee_files.solve_mode():
+            return grade_quiz(quiz, quiz.answer_key)
+        try:
+            from labs.widgets.quiz import QuizWidget
+        except ImportError:
+            return QuizText(quiz)
+        return QuizWidget(quiz, quiz_text(quiz))
+
     def doctor(self) -> Any:
         """The doctor's checks of this machine and cluster (labs.doctor), each with its fix."""
         try:

@@ -3,7 +3,8 @@
 Lab 02 runs on the simulated backend. After Run All the lab is still deployed (reset is a commented-out
 cell), the trainee fills the first prediction grid and presses its Check, types the north-south answer
 into the editor and presses Check (graded on what the editor holds, not on the saved file), and runs
-the hint cell again for the next hint. Lab 08's grid, the widest of the course, must fit 1,000 px with
+the hint cell again for the next hint, sees the lab's diagram drawn, and answers a quiz question
+wrongly, then rightly. Lab 08's grid, the widest of the course, must fit 1,000 px with
 every label and every cell readable. No news question may appear. Screenshots: test-output/browser/.
 """
 
@@ -105,7 +106,22 @@ def test_a_trainee_predicts_writes_checks_and_asks_for_a_hint(tmp_path, monkeypa
             hint_cell.locator(".jp-InputArea-editor").click()
             page.keyboard.press("Control+Enter")
             hint_cell.get_by_text("Hint 2 of 3 for 'north-south'").wait_for()
-            assert "<code>fromEntities: [world, host, remote-node]</code>" in hint_cell.inner_html()
+            assert "<code>fromEntities: [world, remote-node]</code>" in hint_cell.inner_html()
+
+            # the diagram is drawn inline, and the quiz checks a click: wrong first (why), then right
+            diagram = page.locator(".jp-RenderedSVG img, .jp-RenderedSVG svg").first
+            diagram.scroll_into_view_if_needed()
+            assert diagram.evaluate("el => el.getBoundingClientRect().width") > 300
+            question = page.locator(".labs-quiz-question-host-allowed")
+            question.scroll_into_view_if_needed()
+            question.get_by_role("button", name="a", exact=True).click()
+            feedback = question.locator(".labs-quiz-feedback")
+            feedback.get_by_text("Not quite (a).").wait_for()
+            assert "allow-localhost" in feedback.inner_text()
+            question.get_by_role("button", name="b", exact=True).click()
+            feedback.get_by_text("Right (b).").wait_for()
+            page.locator(".labs-quiz-score").get_by_text("0 of 4 right at the first try (1 of 4 answered).").wait_for()
+            page.locator(".labs-quiz").screenshot(path=str(OUTPUT / "trainee-quiz-02.png"))
 
             # the capstone's grid: the widest of the course, still within 1,000 px and readable
             page = context.new_page()
