@@ -1,6 +1,7 @@
 """The smallest change that would allow denied traffic, written as a YAML snippet.
 
-Drops under default deny get a new allow rule for exactly this pair and port; an L7 denial gets the
+Drops under default deny get a new allow rule for exactly this pair and port (for DNS, port 53 over UDP
+and TCP, with a DNS rule for the name so the agent's DNS proxy sees it); an L7 denial gets the
 one HTTP rule or DNS name to add; an explicit deny gets the advice to narrow it, since no allow can
 override a deny. Snippets select by the pod's `app` label (or its own labels) plus its namespace.
 """
@@ -30,9 +31,27 @@ def _selector(ep: Endpoint, with_namespace: bool) -> str:
     return "{matchLabels: {" + ", ".join(f"{k}: {v}" for k, v in labels.items()) + "}}"
 
 
-def _ports(traffic: Traffic) -> str:
+DNS_PORT = 53
+
+
+def _is_dns(traffic: Traffic) -> bool:
+    """A lookup, or any UDP/TCP traffic to port 53: the resolver falls back to TCP for large answers."""
+    return traffic.dns_name is not None or (traffic.port == DNS_PORT and traffic.protocol in ("UDP", "TCP"))
+
+
+def _ports(traffic: Traffic, direction: str) -> str:
     if traffic.protocol == "ICMP":
         return "    icmps: [{fields: [{type: 8, family: IPv4}]}]"
+    if _is_dns(traffic):
+        # DNS needs UDP and TCP 53 (RFC 7766: TCP whenever an answer does not fit in UDP). On egress the
+        # DNS rule sends lookups through the agent's DNS proxy, which is what lets toFQDNs learn addresses
+        # (docs.cilium.io, "DNS Policy and IP Discovery"; rules.dns is egress only,
+        # "DNS rules are not allowed on ingress" in pkg/policy/api/rule_validation.go).
+        ports = f'[{{port: "{DNS_PORT}", protocol: UDP}}, {{port: "{DNS_PORT}", protocol: TCP}}]'
+        if direction == "egress" and traffic.dns_name:
+            name = traffic.dns_name.rstrip(".")
+            return f"    toPorts: [{{ports: {ports}, rules: {{dns: [{{matchName: {name}}}]}}}}]"
+        return f"    toPorts: [{{ports: {ports}}}]"
     return f'    toPorts: [{{ports: [{{port: "{traffic.port}", protocol: {traffic.protocol}}}]}}]'
 
 
@@ -68,13 +87,15 @@ def suggest_fix(verdict: Verdict, src: Endpoint, dst: Endpoint, traffic: Traffic
         return (f"# add the name to {d.rule.path}.toPorts[...].rules.dns of {d.rule.kind} {d.rule.policy}:\n"
                 f"- matchName: {traffic.dns_name.rstrip('.')}")
     subject, peer = (src, dst) if d.direction == "egress" else (dst, src)
-    name = f"allow-{_short(src)}-to-{_short(dst)}"
+    name = f"allow-{_short(src)}-dns" if _is_dns(traffic) else f"allow-{_short(src)}-to-{_short(dst)}"
     namespace = subject.namespace or "default"
-    lines = [f"# a new policy allowing exactly this {d.direction} ({traffic.describe()})",
+    what = (f"DNS on port {DNS_PORT}, UDP and TCP, as this {d.direction} needs ({traffic.describe()})"
+            if _is_dns(traffic) else f"exactly this {d.direction} ({traffic.describe()})")
+    lines = [f"# a new policy allowing {what}",
              "apiVersion: cilium.io/v2", "kind: CiliumNetworkPolicy",
              f"metadata: {{name: {name}, namespace: {namespace}}}", "spec:",
              f"  endpointSelector: {_selector(subject, False)}", f"  {d.direction}:",
-             _peer(peer, d.direction, dst.dns_names), _ports(traffic)]
+             _peer(peer, d.direction, dst.dns_names), _ports(traffic, d.direction)]
     return "\n".join(lines)
 
 

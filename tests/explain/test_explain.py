@@ -180,3 +180,32 @@ def test_hubble_evidence_keeps_the_pair_and_says_verdict_and_policy(sim):
     assert other and all("frontend/other" in line for line in other)
     assert any("DROPPED" in line and "POLICY_DENIED" in line for line in other)
     assert hubble_evidence(flows, probe("frontend/web", "backend/api"), limit=1) == lines[-1:]
+
+
+def _lock_egress_to_api_only(sim) -> None:
+    sim.apply("apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: lock, namespace: frontend}\n"
+              "spec: {endpointSelector: {matchLabels: {app: web}},\n"
+              "       egress: [{toEndpoints: [{matchLabels: {app: api}}]}]}\n")
+
+
+def test_dropped_dns_lookup_suggests_udp_and_tcp_53_with_a_dns_rule(sim):
+    """A lookup dropped by egress default deny: does the fix open port 53 over UDP and TCP (answers too large
+    for UDP come over TCP) to kube-dns, with a DNS rule for the name so the agent's DNS proxy sees it?"""
+    _lock_egress_to_api_only(sim)
+    lookup = Probe("frontend/web", None, dns="api.backend.svc.cluster.local")
+    fix = explain(sim, lookup).suggestion
+    assert '{port: "53", protocol: UDP}, {port: "53", protocol: TCP}' in fix, fix
+    assert "rules: {dns: [{matchName: api.backend.svc.cluster.local}]}" in fix, fix
+    assert "k8s-app: kube-dns" in fix and "name: allow-web-dns" in fix, fix
+    body = "\n".join(line for line in fix.splitlines() if not line.startswith("#"))
+    load_text(body)
+    sim.apply(body)
+    assert sim.probe(lookup).outcome is Outcome.ALLOWED
+    assert sim.probe(probe("frontend/web", "svc:kube-system/kube-dns", 53, protocol="TCP")).outcome is Outcome.ALLOWED
+
+
+def test_dropped_tcp_53_gets_the_same_udp_and_tcp_ports(sim):
+    """The TCP fallback dropped on its own: is the suggestion still both protocols, without a DNS rule (no name)?"""
+    _lock_egress_to_api_only(sim)
+    fix = explain(sim, probe("frontend/web", "svc:kube-system/kube-dns", 53, protocol="TCP")).suggestion
+    assert 'toPorts: [{ports: [{port: "53", protocol: UDP}, {port: "53", protocol: TCP}]}]' in fix, fix

@@ -1,4 +1,4 @@
-"""HTTP rules: an L4-only rule that lifts them, and paths that do not match what was meant.
+"""HTTP rules: an L4-only rule that lifts them, and paths that match less or more than was meant.
 
 Facts relied on (cilium-semantics §5.1, §7): HTTP `path`, `method` and `host` are RE2 regexes matched
 in full (anchored); a rule without L7 on the same port for the same peers gives those peers every
@@ -8,7 +8,7 @@ request ("the layer 7 portions of the latter rule will have no effect", layer7.r
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from typing import Iterator
 
 from labs.lint.checks._yaml import snippet
 from labs.lint.context import LintContext, probe_http_paths
@@ -19,7 +19,7 @@ from labs.lint.source import parse_path
 from labs.policy.model import CiliumPolicy, HTTPRule, PeerRule, PortProtocol, PortRule, Rule
 from labs.policy.selectors import peer_selector
 
-__all__ = ["l4_rule_lifts_http", "path_prefix_without_wildcard", "redundant_anchor"]
+__all__ = ["l4_rule_lifts_http", "path_dot_star_after_name", "path_prefix_without_wildcard", "redundant_anchor"]
 
 
 def _ports_overlap(a: PortProtocol, b: PortProtocol) -> bool:
@@ -58,7 +58,8 @@ def _http_items(ctx: LintContext) -> Iterator[tuple[CiliumPolicy, Rule, PeerRule
 def _http_snippet(pr: PortRule, ports: list[PortProtocol]) -> str:
     rules = []
     for h in pr.rules.http or () if pr.rules else ():
-        item: dict[str, Any] = {k: v for k, v in (("method", h.method), ("path", h.path), ("host", h.host)) if v}
+        fields = (("method", h.method), ("path", h.path), ("host", h.host))
+        item: dict[str, str | list[str]] = {k: v for k, v in fields if v}
         if h.headers:
             item["headers"] = list(h.headers)
         rules.append(item)
@@ -184,3 +185,22 @@ def redundant_anchor(ctx: LintContext) -> Iterator[Finding]:
                 f"{field} {value!r}: {anchors} change nothing, because Cilium matches HTTP {field}s against the "
                 f"whole value already.",
                 policy=policy, path=_rule_path(peer, pr, h, field), fix=snippet({field: plain}))
+
+
+@check("CL404", "warning", "An HTTP path ending in `.*` straight after a name (`/api/v1/products.*`)",
+       "pkg/policy/api/http.go (PortRuleHTTP.Path: a regular expression matched against the path); Envoy RE2 "
+       "full match; cilium-semantics §5.1")
+def path_dot_star_after_name(ctx: LintContext) -> Iterator[Finding]:
+    """`.*` after a name matches any characters, so `/api/v1/products.*` is also `/api/v1/products-internal`."""
+    for policy, peer, pr, h in _http_rules(ctx):
+        if not h.path or not h.path.endswith(".*") or h.path.endswith("\\.*"):
+            continue
+        literal = _literal(h.path[:-2])
+        if not literal or literal.endswith("/"):
+            continue
+        yield ctx.finding(
+            "CL404",
+            f"path {h.path!r} also allows {literal + '-internal'!r}, {literal + 'x'!r} and every other path that "
+            f"merely starts with {literal!r}: `.*` matches any characters, not only what lies below {literal + '/'!r}.",
+            policy=policy, path=_rule_path(peer, pr, h, "path"),
+            fix=f"# {literal!r} and everything below it, nothing beside it:\npath: \"{literal}(/.*)?\"")
