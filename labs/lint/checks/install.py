@@ -196,7 +196,7 @@ def agent_config_through_one_pod(ctx: LintContext) -> Iterator[Finding]:
             f"{' '.join(settings)} is set in the one agent pod `ds/cilium` picks, on one node only, and is lost when "
             f"that agent restarts (it is not written to the cilium-config ConfigMap).{extra}",
             doc=doc, path=("words",),
-            fix="# read the mode:  kubectl -n kube-system exec ds/cilium -- cilium-dbg config | grep PolicyEnforcement\n"
+            fix="# read the mode: kubectl -n kube-system exec ds/cilium -- cilium-dbg config | grep PolicyEnforcement\n"
                 "# change it for every agent, persistently (Helm value; `default` is the right mode here):\n"
                 "policyEnforcementMode: default")
 
