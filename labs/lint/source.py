@@ -115,7 +115,7 @@ def _shell_source(text: str, name: str) -> SourceFile:
 
     source = SourceFile(name=name, text=text, loader_text="")
     for command in parse_commands(text):
-        docs = [(command.data(), "shell")]
+        docs: list[tuple[Any, DocKind]] = [(command.data(), "shell")]
         values = helm_set_values(command)
         if values:
             docs.append((values, "helm-values"))
