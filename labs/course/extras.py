@@ -136,6 +136,34 @@ class LabExtras:
             self.enter(step.id)  # type: ignore[attr-defined]
         return self.cluster_for(step)  # type: ignore[attr-defined]
 
+    # ---- the lab's diagram and quiz ------------------------------------------------------------
+    def diagram(self) -> Any:
+        """The lab's "How Cilium decides here" diagram (manifests/<lab>/diagram.svg, drawn from diagram.dot)."""
+        from labs.course.diagrams import diagram_view
+
+        return diagram_view(self.spec.id)
+
+    def quiz(self, answers: dict[str, int | str] | None = None) -> Any:
+        """The lab's quiz: a widget that checks each choice on click, or the questions as text.
+
+        `answers={"question-id": 1, ...}` grades choices given by index (0 is the first) or letter and
+        returns the result instead; in solve mode (LABS_SOLVE=1) the quiz answers itself with its key.
+        """
+        from labs.course import trainee_files
+        from labs.course.quiz import QuizText, grade_quiz, quiz_text
+        from labs.course.quiz_spec import load_quiz
+
+        quiz = load_quiz(self.spec.id)
+        if answers is not None:
+            return grade_quiz(quiz, answers)
+        if trainee_files.solve_mode():
+            return grade_quiz(quiz, quiz.answer_key)
+        try:
+            from labs.widgets.quiz import QuizWidget
+        except ImportError:
+            return QuizText(quiz)
+        return QuizWidget(quiz, quiz_text(quiz))
+
     def doctor(self) -> Any:
         """The doctor's checks of this machine and cluster (labs.doctor), each with its fix."""
         try:
@@ -178,13 +206,13 @@ class LabExtras:
         """The policy editor for an exercise: Validate, Apply, Check (and lint) on your file."""
         from labs.course.widgets_glue import policy_editor
 
-        return policy_editor(self, step_id)
+        return policy_editor(self, step_id)  # type: ignore[arg-type]  # self is the Lab this is mixed into
 
     def predict(self, step_id: str) -> Any:
         """The predict-the-matrix grid for a step: fill it in, then Check against what is observed."""
         from labs.course.widgets_glue import predict_grid
 
-        return predict_grid(self, step_id)
+        return predict_grid(self, step_id)  # type: ignore[arg-type]  # self is the Lab this is mixed into
 
 
 def _probe_from_arguments(source: str, target: str | None, port: int | str | None, protocol: str,
