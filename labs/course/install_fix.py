@@ -61,9 +61,17 @@ class InstallFix:
         folder = self.lab.spec.path(_SOURCE_DIR)
         return sorted(p for p in folder.iterdir() if p.is_file())
 
+    def __repr__(self) -> str:
+        return f"Your copies of the blog's install files, in {self.folder}: " + ", ".join(p.name for p in self.files())
+
+    @property
+    def folder(self) -> Path:
+        """Where your copies live, `LABS_HOME/<lab>/install/` (created with them, by `files()`)."""
+        return inside_labs_home(lab_home(self.lab.id) / _SOURCE_DIR)
+
     def files(self) -> list[Path]:
         """Your copies of the blog's install files (created from the lab's on first use, never overwritten)."""
-        folder = inside_labs_home(lab_home(self.lab.id) / _SOURCE_DIR)
+        folder = self.folder
         folder.mkdir(parents=True, exist_ok=True)
         out = []
         for template in self.templates():
@@ -72,6 +80,12 @@ class InstallFix:
                 shutil.copyfile(template, target)
             out.append(target)
         return out
+
+    def cluster_install(self) -> Path:
+        """The folder holding what this lab's cluster was installed with, for `labs lint` (see vm_install)."""
+        from labs.course.vm_install import cluster_install_files
+
+        return cluster_install_files(self.lab.id, self.lab.cluster)[0].parent
 
     def graded_files(self) -> list[Path]:
         if solve_mode():
