@@ -5,7 +5,15 @@ The file (`$LABS_HOME/progress.json`) is also read by the workshop view, so its 
     {"version": 1, "trainee": <str|null>,
      "labs": {"<lab-id>": {"steps": {"<step-id>": {"status": "pass" | "not-yet" | "error",
                                                    "attempts": <int>, "last_change": "<ISO-8601 UTC>",
-                                                   "message": "<str>"}}}}}
+                                                   "message": "<str>"}},
+                           "predictions": {"<step-id>": {"last_change": "<ISO-8601 UTC>",
+                                                         "cells": [{"probe": "<probe label>",
+                                                                    "predicted": "<outcome>",
+                                                                    "observed": "<outcome>"}]}}}}}
+
+`predictions` is optional (files written before it existed have none): the trainee's last checked
+prediction per step, one entry per cell they predicted, with what the cluster did; the instructor
+view counts the wrong ones across the room (labs.workshop.predictions).
 
 Writes go to a temporary file in the same folder and are renamed over the old one, so a crash
 or a full disk never leaves half a file; a lock file keeps two kernels from losing each other's
@@ -32,10 +40,12 @@ try:  # POSIX; on Windows the lock is skipped (one trainee, one kernel at a time
 except ImportError:  # pragma: no cover - not reached on Linux or macOS
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["ProgressStore", "ProgressError", "ProgressSummary", "LabSummary", "STATUSES", "FORMAT_VERSION"]
+__all__ = ["ProgressStore", "ProgressError", "ProgressSummary", "LabSummary", "STATUSES", "FORMAT_VERSION",
+           "PREDICTION_KEYS"]
 
 FORMAT_VERSION = 1
 STATUSES = ("pass", "not-yet", "error")
+PREDICTION_KEYS = ("probe", "predicted", "observed")
 
 
 class ProgressError(ValueError):
@@ -153,6 +163,15 @@ class ProgressStore:
                     raise bad(f"{at}.status", entry.get("status"), " or ".join(STATUSES))
                 if not isinstance(entry.get("attempts"), int) or entry["attempts"] < 0:
                     raise bad(f"{at}.attempts", entry.get("attempts"), "a whole number")
+            predictions = body.get("predictions", {})
+            if not isinstance(predictions, dict):
+                raise bad(f"labs.{lab}.predictions", predictions, "an object")
+            for step, entry in predictions.items():
+                cells = entry.get("cells") if isinstance(entry, dict) else None
+                if not isinstance(cells, list) or not all(
+                        isinstance(c, dict) and all(isinstance(c.get(k), str) for k in PREDICTION_KEYS) for c in cells):
+                    raise bad(f"labs.{lab}.predictions.{step}.cells", cells,
+                              "a list of {probe, predicted, observed} strings")
 
     # writing ---------------------------------------------------------------------------------
 
@@ -197,6 +216,30 @@ class ProgressStore:
             entry = {"status": status, "attempts": int(entry["attempts"]) + 1, "last_change": _now(),
                      "message": str(message)}
             steps[step] = entry
+            self._write(data)
+        return entry
+
+    def record_predictions(self, lab: str, step: str, cells: list[dict[str, str]]) -> dict[str, Any]:
+        """Keep the trainee's last checked prediction of a step: `{probe, predicted, observed}` per cell.
+
+        Replaces the step's previous prediction (the room view asks what trainees believe now); an
+        empty list records nothing, since a grid checked with no cell filled in reveals nothing.
+        """
+        for name, value in (("lab", lab), ("step", step)):
+            if not isinstance(value, str) or not value.strip():
+                raise ProgressError(f"{name} {value!r} must be a non-empty name such as '04-l7-http'")
+        clean = []
+        for cell in cells:
+            if not isinstance(cell, dict) or not all(isinstance(cell.get(k), str) and cell[k] for k in PREDICTION_KEYS):
+                raise ProgressError(f"prediction cell {cell!r} needs the strings {', '.join(PREDICTION_KEYS)}")
+            clean.append({k: cell[k] for k in PREDICTION_KEYS})
+        entry = {"last_change": _now(), "cells": clean}
+        if not clean:
+            return entry
+        with self._locked():
+            data = self.load()
+            lab_entry = data["labs"].setdefault(lab, {"steps": {}})
+            lab_entry.setdefault("predictions", {})[step] = entry
             self._write(data)
         return entry
 

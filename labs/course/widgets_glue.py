@@ -102,8 +102,11 @@ def predict_grid(lab: Lab, step_id: str) -> Any:
         return Message("\n".join(lines), title=f"Predict, then run lab.matrix({step_id!r})")
 
     def observe() -> dict[tuple[str, str], Any]:
+        from labs.course.predictions import save_predictions
+
         lab._predictions[step_id] = {cell: v for cell, v in grid.predictions.items() if v is not None}
         matrix = lab.matrix(step_id)  # raises with what to do when the lab is not deployed
+        save_predictions(lab.id, step_id, lab._predictions[step_id], matrix.checks)  # for the room view
         return {(c.spec.probe.source, column_label(c.spec.probe)): c.observed for c in matrix.checks}
 
     cells = [(p.probe.source, column_label(p.probe)) for p in step.probes]

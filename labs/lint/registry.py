@@ -3,7 +3,8 @@
 Check modules register their functions with `@check(...)`; `labs.lint.run` calls every registered
 function with a `LintContext`. Codes never change meaning; a retired check keeps its code reserved.
 Hundreds group the families: 1xx peers and selectors, 2xx policy sections and default deny,
-3xx DNS and FQDN, 4xx HTTP, 5xx API shape, 6xx Services and Helm values.
+3xx DNS and FQDN, 4xx HTTP, 5xx API shape, 6xx Services, Helm values and kubeadm settings,
+7xx install and debugging command lines (shell scripts).
 """
 
 from __future__ import annotations

@@ -20,7 +20,10 @@ from labs.manifests.yaml_lines import FieldPath, LineMap, YamlSyntaxError, parse
 __all__ = ["RawDoc", "SourceFile", "read_source", "read_sources", "parse_path", "HELM_VALUES_KEYS",
            "LintInputError"]
 
-DocKind = Literal["manifest", "helm-values"]
+DocKind = Literal["manifest", "helm-values", "kubeadm", "shell"]
+"""`manifest` goes to the manifest loader; `helm-values` (a Cilium values file, or the `--set` values of
+an install command), `kubeadm` (a kubeadm config document, or `kubeadm init` flags) and `shell` (one
+command of an install script, `labs.lint.shell`) are read by the checks only."""
 
 HELM_VALUES_KEYS = frozenset({
     "kubeProxyReplacement", "k8sServiceHost", "k8sServicePort", "hubble", "ipam", "operator", "l7Proxy",
@@ -78,6 +81,8 @@ class SourceFile:
 
 
 def _classify(data: Any) -> DocKind:
+    if isinstance(data, dict) and str(data.get("apiVersion", "")).startswith("kubeadm.k8s.io/"):
+        return "kubeadm"
     if isinstance(data, dict) and "apiVersion" not in data and "kind" not in data \
             and any(isinstance(k, str) and k in HELM_VALUES_KEYS for k in data):
         return "helm-values"
@@ -88,8 +93,8 @@ _DOC_START = re.compile(r"^---(\s|$)")
 
 
 def _blank_documents(text: str, docs: list[RawDoc]) -> str:
-    """The text with every Helm values document turned into comment lines (same line count)."""
-    values_starts = {d.lines.start for d in docs if d.kind == "helm-values"}
+    """The text with every Helm values and kubeadm document turned into comment lines (same line count)."""
+    values_starts = {d.lines.start for d in docs if d.kind in ("helm-values", "kubeadm")}
     if not values_starts:
         return text
     lines = text.splitlines(keepends=True)
@@ -104,8 +109,30 @@ def _blank_documents(text: str, docs: list[RawDoc]) -> str:
     return "".join(out)
 
 
+def _shell_source(text: str, name: str) -> SourceFile:
+    """An install script: one `shell` document per command, plus the values and flags it sets."""
+    from labs.lint.shell import helm_set_values, kubeadm_networking, line_map, parse_commands
+
+    source = SourceFile(name=name, text=text, loader_text="")
+    for command in parse_commands(text):
+        docs: list[tuple[Any, DocKind]] = [(command.data(), "shell")]
+        values = helm_set_values(command)
+        if values:
+            docs.append((values, "helm-values"))
+        networking = kubeadm_networking(command)
+        if networking:
+            docs.append((networking, "kubeadm"))
+        for data, kind in docs:
+            source.docs.append(RawDoc(name, len(source.docs), data, line_map(data, command.line), kind))
+    return source
+
+
 def read_source(text: str, name: str) -> SourceFile:
-    """Parse one text named `name`; raises LintInputError when it is not YAML."""
+    """Parse one text named `name`; raises LintInputError when it is not YAML (nor a shell script)."""
+    from labs.lint.shell import is_shell_source
+
+    if is_shell_source(name, text):
+        return _shell_source(text, name)
     try:
         parsed = parse_documents(text)
     except YamlSyntaxError as exc:

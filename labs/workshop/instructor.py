@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from labs.cluster.base import Cluster
+from labs.workshop.predictions import WrongPredictions, wrong_predictions
 from labs.workshop.room import Room, default_workshop_dir
 from labs.workshop.status import RoomStatus
 from labs.workshop.verify import VerifyReport
@@ -56,6 +57,10 @@ class InstructorView:
         return (f"{f.lab_id}/{f.step_id}: {f.failed_attempts} failed attempts; stuck now: "
                 f"{', '.join(f.stuck) or 'nobody'}")
 
+    def wrong_predictions(self, *, labs: Sequence[str] = ()) -> WrongPredictions:
+        """Which probes most trainees predicted wrongly, lab by lab, from their saved predictions."""
+        return wrong_predictions(self.room.progress(), labs=labs, step_order=self.room.step_order())
+
     def help_bundle(self, trainee: str, *, doctor: bool = True) -> Path:
         """Write one trainee's help bundle and return its folder."""
         room = self.last or self.status(live=False)
@@ -88,10 +93,43 @@ def _rehearsal(manifests: Path | None) -> InstructorView:
         for name in files + ([solution] if i == 0 else []):
             cluster.apply(rewrite_text((lab / name).read_text(), NamespaceMap(trainee), name=name,
                                        strict=True).to_yaml())
+    _rehearsal_predictions(room)
     note = (f"Rehearsal: no trainee list at ${TRAINEES_ENV} or {default_workshop_dir() / 'trainees.txt'}, so "
             f"trainees {', '.join(REHEARSAL_TRAINEES)} run lab {REHEARSAL_LAB} on the simulated backend; "
-            f"{REHEARSAL_TRAINEES[0]} has applied the solution.")
+            f"{REHEARSAL_TRAINEES[0]} has applied the solution. Their predictions are example guesses "
+            f"(what a pitfall's author meant, the truth, 'dropped' everywhere), checked against real matrices.")
     return InstructorView(room, cluster, note)
+
+
+def _rehearsal_predictions(room: Room) -> None:
+    """Give the rehearsal trainees predictions, saved the way a trainee's Check saves them.
+
+    Each example trainee guesses by one rule (alice: what each probe was meant to do, so pitfalls catch
+    her out; bob: what the cluster does; carol: `dropped` everywhere); the matrices are the lab's, run on
+    the simulated backend. Files that already hold predictions are left alone.
+    """
+    from labs.course import open_lab
+    from labs.course.predictions import save_predictions
+    from labs.course.views import column_label
+    from labs.progress import ProgressStore
+    from labs.workshop.progress import progress_path, read_progress
+
+    stores = {t: ProgressStore(progress_path(room.progress_template, t)) for t in room.trainees}
+    if any(read_progress(store.path, t).predictions for t, store in stores.items()):
+        return
+    lab = open_lab(REHEARSAL_LAB, backend="sim")
+    lab.deploy()
+    steps = [s for s in lab.spec.steps if s.kind == "pitfall" and s.probes][:2]
+    steps = [s for s in lab.spec.steps if s.kind == "observe"][:1] + steps
+    for step in steps:
+        checks = lab.matrix(step.id).checks
+        for index, store in enumerate(stores.values()):
+            guesses = {}
+            for check in checks:
+                cell = (check.spec.probe.source, column_label(check.spec.probe))
+                meant = check.spec.intended or check.spec.expect[0]
+                guesses[cell] = (meant, check.observed, "dropped")[index % 3]
+            save_predictions(REHEARSAL_LAB, step.id, guesses, checks, store=store)
 
 
 def open_room(trainees_file: str | Path | None = None, *, backend: str | None = None,

@@ -17,8 +17,8 @@ from typing import Any, Mapping
 
 from labs.paths import labs_home
 
-__all__ = ["STATUSES", "StepProgress", "TraineeProgress", "default_progress_template", "progress_path",
-           "read_progress"]
+__all__ = ["STATUSES", "StepProgress", "PredictedCell", "TraineeProgress", "default_progress_template",
+           "progress_path", "read_progress"]
 
 STATUSES = ("pass", "not-yet", "error")
 
@@ -31,11 +31,26 @@ class StepProgress:
     message: str = ""
 
 
+@dataclass(frozen=True)
+class PredictedCell:
+    """One cell of a trainee's last checked prediction: the probe, their guess, what the cluster did."""
+
+    probe: str
+    predicted: str
+    observed: str
+
+    @property
+    def wrong(self) -> bool:
+        return self.predicted != self.observed
+
+
 @dataclass
 class TraineeProgress:
     trainee: str
     path: Path
     labs: Mapping[str, Mapping[str, StepProgress]] = field(default_factory=dict)
+    predictions: Mapping[str, Mapping[str, tuple[PredictedCell, ...]]] = field(default_factory=dict)
+    """lab -> step -> the cells of the trainee's last checked prediction (files without any: empty)."""
     problem: str | None = None
     """Why the file could not be used (missing, not JSON, wrong format), else None."""
 
@@ -69,14 +84,32 @@ def read_progress(path: Path, trainee: str) -> TraineeProgress:
         result.problem = f"{path} belongs to trainee {data.get('trainee')!r}, not {trainee!r}"
         return result
     labs: dict[str, dict[str, StepProgress]] = {}
+    predictions: dict[str, dict[str, tuple[PredictedCell, ...]]] = {}
     for lab_id, lab in data["labs"].items():
         steps = lab.get("steps") if isinstance(lab, dict) else None
         if not isinstance(steps, dict):
             result.problem = f"{path}: labs.{lab_id}.steps is missing or not a mapping"
             continue
         labs[str(lab_id)] = {str(k): _step(v) for k, v in steps.items()}
+        guesses = _predictions(lab.get("predictions"))
+        if guesses:
+            predictions[str(lab_id)] = guesses
     result.labs = labs
+    result.predictions = predictions
     return result
+
+
+def _predictions(raw: Any) -> dict[str, tuple[PredictedCell, ...]]:
+    """Predicted cells per step; entries that are not as labs.progress writes them are skipped."""
+    out: dict[str, tuple[PredictedCell, ...]] = {}
+    for step, entry in (raw.items() if isinstance(raw, dict) else ()):
+        cells = entry.get("cells") if isinstance(entry, dict) else None
+        keys = ("probe", "predicted", "observed")
+        good = tuple(PredictedCell(c["probe"], c["predicted"], c["observed"]) for c in cells or ()
+                     if isinstance(c, dict) and all(isinstance(c.get(k), str) for k in keys))
+        if good:
+            out[str(step)] = good
+    return out
 
 
 def _step(raw: Any) -> StepProgress:

@@ -10,9 +10,10 @@ from labs.course.spec import FIX_SUFFIX
 LABS = lab_ids()
 
 
-def test_the_course_has_its_nine_labs():
+def test_the_course_has_its_ten_labs():
     assert LABS == ["00-environment", "01-flat-network", "02-segregation", "03-identity-default-deny",
-                    "04-namespace-isolation", "05-l7-http", "06-dns-fqdn", "07-observability", "08-capstone"]
+                    "04-namespace-isolation", "05-l7-http", "06-dns-fqdn", "07-observability", "08-capstone",
+                    "09-fix-the-blog"]
 
 
 @pytest.mark.parametrize("lab_id", LABS)
@@ -64,6 +65,9 @@ PITFALLS = [
     ("06-dns-fqdn", "pitfall-no-dns-rule"),
     ("06-dns-fqdn", "pitfall-dns-port-443"),
     ("06-dns-fqdn", "pitfall-wildcard"),
+    ("09-fix-the-blog", "pitfall-deny-all"),
+    ("09-fix-the-blog", "pitfall-namespace-isolation"),
+    ("09-fix-the-blog", "pitfall-dns-as-printed"),
 ]
 
 

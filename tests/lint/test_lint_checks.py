@@ -50,6 +50,13 @@ FIRES = [
     ("helm-kube-proxy-replacement-strict", None, "CL602", 2, "kubeProxyReplacement"),
     ("helm-hubble-relay-node-port-4245", None, "CL603", 7, "hubble.relay.service.nodePort"),
     ("helm-hubble-ui-without-relay", None, "CL604", 3, "hubble.ui.enabled"),
+    ("blog-install-commands", None, "CL605", 5, "enable-hubble"),
+    ("kubeadm-pod-subnet-overlaps-services", None, "CL606", 4, "networking.podSubnet"),
+    ("hubble-relay-service-edited", None, "CL607", 13, "spec.ports[0].targetPort"),
+    ("blog-install-commands", None, "CL701", 4, "words"),
+    ("blog-install-commands", None, "CL702", 10, "words"),
+    ("blog-install-commands", None, "CL703", 12, "words"),
+    ("blog-install-commands", None, "CL704", [11, 12], ["words", "words"]),
 ]
 
 # corrected fixture, probes: no finding at all, input valid
@@ -78,25 +85,34 @@ QUIET = [
     ("helm-kube-proxy-replacement-strict.fixed", None),
     ("helm-hubble-relay-node-port-4245.fixed", None),
     ("helm-hubble-ui-without-relay.fixed", None),
+    ("blog-install-commands.fixed", None),
+    ("kubeadm-pod-subnet-overlaps-services.fixed", None),
+    ("hubble-relay-service-edited.fixed", None),
 ]
+
+
+def _fixture(name: str) -> Path:
+    """A fixture file: YAML, or a shell script for the install checks."""
+    script = FIXTURES / f"{name}.sh"
+    return script if script.exists() else FIXTURES / f"{name}.yaml"
 
 
 @pytest.mark.parametrize(("fixture", "probes", "code", "line", "path"), FIRES, ids=[f"{r[2]}-{r[0]}" for r in FIRES])
 def test_check_fires_on_the_mistake(fixture, probes, code, line, path):
     """Does the check report the mistake at its line and field, with the registry's severity and a fix?"""
-    report = lint_report([FIXTURES / f"{fixture}.yaml"], probes=probes)
+    report = lint_report([_fixture(fixture)], probes=probes)
     hits = [f for f in report.findings if f.code == code]
     expected = list(zip(line, path)) if isinstance(line, list) else [(line, path)]
     assert [(f.line, f.path) for f in hits] == expected
     assert hits[0].severity == REGISTRY[code].severity
-    assert hits[0].file == str(FIXTURES / f"{fixture}.yaml")
+    assert hits[0].file == str(_fixture(fixture))
     assert hits[0].fix and hits[0].message.endswith(".")
 
 
 @pytest.mark.parametrize(("fixture", "probes"), QUIET, ids=[r[0] for r in QUIET])
 def test_corrected_policy_is_quiet(fixture, probes):
     """Does the corrected file pass without a single finding?"""
-    report = lint_report([FIXTURES / f"{fixture}.yaml"], probes=probes)
+    report = lint_report([_fixture(fixture)], probes=probes)
     assert report.problems == []
     assert report.findings == []
     assert report.exit_code == 0
@@ -109,8 +125,8 @@ def test_every_registered_check_has_a_firing_fixture():
 
 def test_every_mistake_fixture_has_a_quiet_counterpart_or_is_listed():
     """Does every `X.fixed.yaml` fixture belong to a mistake fixture, and is every fixed file tested?"""
-    fixed = {p.name[: -len(".fixed.yaml")] for p in FIXTURES.glob("*.fixed.yaml")}
-    mistakes = {p.stem for p in FIXTURES.glob("*.yaml") if not p.name.endswith(".fixed.yaml")}
+    fixed = {p.name.rsplit(".fixed.", 1)[0] for p in FIXTURES.glob("*.fixed.*")}
+    mistakes = {p.stem for p in [*FIXTURES.glob("*.yaml"), *FIXTURES.glob("*.sh")] if ".fixed." not in p.name}
     assert fixed <= mistakes
     assert {f"{name}.fixed" for name in fixed} <= {row[0] for row in QUIET}
 
@@ -147,3 +163,42 @@ def test_cidr_check_decides_on_the_pod_part(cidr, excepts, fires):
     from labs.lint.checks.peers import _pod_part
 
     assert (_pod_part(cidr, excepts) is not None) is fires
+
+
+def test_helm_set_values_are_typed_like_helm():
+    """`--set a.b=true,c=3` gives nested values typed as Helm's strvals types them."""
+    from labs.lint.shell import helm_set_values, parse_commands
+
+    [command] = parse_commands("helm upgrade cilium cilium/cilium --set a.b=true,c=3 --set d=strict\n")
+    assert helm_set_values(command) == {"a": {"b": True}, "c": 3, "d": "strict"}
+
+
+def test_shell_pipelines_and_continuations():
+    """A pipeline's stages, `&&` lists and backslash continuations are read as the shell reads them."""
+    from labs.lint.shell import parse_commands
+
+    commands = parse_commands("# a comment\ncurl -s https://x/y \\\n  | sudo bash && echo done\n")
+    assert [(c.words, c.line, c.stage) for c in commands] == [
+        (("curl", "-s", "https://x/y"), 2, 0), (("sudo", "bash"), 2, 1), (("echo", "done"), 2, 0)]
+
+
+def test_the_vm_provisioning_passes_the_install_checks(tmp_path):
+    """The values and kubeadm config the course's VM uses (scripts/provision) raise no install finding."""
+    import re
+
+    from labs.paths import repo_root
+
+    root = repo_root()
+    settings = __import__("yaml").safe_load((root / "settings.yaml").read_text())
+    env = {"CILIUMLAB_CONTROL_PLANE_IP": "192.168.56.10"}
+    script = (root / "scripts/provision/cilium.sh").read_text()
+    body = re.search(r"cilium_values\(\) \{\n  cat <<YAML\n(.*?)\nYAML\n\}", script, re.S)
+    assert body, "cilium_values() not found in scripts/provision/cilium.sh"
+    values = tmp_path / "values.yaml"
+    values.write_text(body.group(1).replace("$CILIUMLAB_CONTROL_PLANE_IP", env["CILIUMLAB_CONTROL_PLANE_IP"]))
+    kubeadm = tmp_path / "kubeadm.yaml"
+    kubeadm.write_text("apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nnetworking:\n"
+                       f"  podSubnet: {settings['network']['pod_cidr']}\n"
+                       f"  serviceSubnet: {settings['network'].get('service_cidr', '10.96.0.0/12')}\n")
+    report = lint_report([values, kubeadm])
+    assert report.findings == [] and report.problems == []

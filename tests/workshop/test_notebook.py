@@ -32,6 +32,7 @@ def test_runs_as_a_rehearsal(tmp_path, monkeypatch):
     assert "Rehearsal: no trainee list" in text
     assert "alice    - (live no)" in text and "bob      - (live pass)" in text
     assert "Isolation verified:" in text
+    assert "Wrong predictions in the room (3 trainees" in text and "MOST WRONG" in text
     assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("output_type") == "error"]
 
 

@@ -144,11 +144,15 @@ def _group_resource(kind: str, api_version: str) -> str:
 
 
 def _problem_error(doc: _Doc, namespace: str, verb_ing: str) -> str:
-    kind, api_version, ns, name = _identity(doc.data, namespace)
+    kind, api_version, _ns, name = _identity(doc.data, namespace)
     problems = doc.problems or ()
     mapping = [p for p in problems if p.path in ("apiVersion", "kind")]
     if mapping and kind:
-        return (f'error: resource mapping not found for name: "{name}" namespace: "{ns or ""}" from '
+        # cli-runtime pkg/resource/mapper.go (infoForData) names the namespace as the object holds it, before
+        # any defaulting: "" for a manifest without one, whatever -n says.
+        meta = doc.data.get("metadata") if isinstance(doc.data, dict) else None
+        written = str((meta or {}).get("namespace") or "") if isinstance(meta, dict) else ""
+        return (f'error: resource mapping not found for name: "{name}" namespace: "{written}" from '
                 f'"{doc.source}": no matches for kind "{kind}" in version "{api_version}"\n'
                 "ensure CRDs are installed first\n")
     causes = [f"{p.path}: {p.message}" if p.path else p.message for p in problems]
