@@ -83,11 +83,18 @@ def endpoint_config(cluster: Any, argv: list[str]) -> CommandResult:
         if word is None:
             return _fatal(f"Cannot parse option {opt}: invalid option value {value}")
         changes[name] = word
+    endpoint = known[ep_id]
     options_of(cluster).setdefault(ep_id, {}).update(changes)
     note = ""
-    if "PolicyAuditMode" in changes and not audit_modelled(cluster):
-        note = (f"{SIM_NOTE} (PolicyAuditMode is recorded and shown by `cilium-dbg endpoint list`, but the "
-                "simulated policy engine still drops what policy denies: no AUDIT verdicts).\n")
+    if "PolicyAuditMode" in changes:
+        if audit_modelled(cluster) and endpoint.pod is not None:
+            cluster.set_endpoint_audit(endpoint.pod, changes["PolicyAuditMode"] == "Enabled")
+        elif endpoint.pod is None:
+            note = (f"{SIM_NOTE} (the host endpoint's policy, the host firewall, is not modelled: its "
+                    "PolicyAuditMode is recorded only).\n")
+        else:
+            note = (f"{SIM_NOTE} (PolicyAuditMode is recorded and shown by `cilium-dbg endpoint list`, but this "
+                    "cluster's policy engine does not model audit mode).\n")
     return CommandResult(stdout=f"Endpoint {raw} configuration updated successfully\n", stderr=note)
 
 
