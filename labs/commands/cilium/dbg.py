@@ -4,6 +4,7 @@ Formats: `endpoint list` is cilium `cilium-dbg/cmd/endpoint_list.go` `printEndpo
 5,0,3; every line ends in a tab, so every column is padded; one line per security-relevant label);
 `identity list` is `cilium-dbg/cmd/identity_get.go` `printIdentities` (tabwriter 2,0,3, "ID\\tLABELS");
 `endpoint config ID Opt=Val` is `cilium-dbg/cmd/endpoint_config.go` `configEndpoint`;
+`endpoint get ID` is `cilium-dbg/cmd/endpoint_get.go` (`labs.commands.cilium.endpoint_get`);
 `policy get` is `cilium-dbg/cmd/policy_get.go` (the repository's rules as JSON, then `Revision: N`).
 Errors go through cilium-dbg's `Fatalf`: `Error: <message>` and exit code 1.
 """
@@ -110,7 +111,7 @@ Usage:
   cilium-dbg [command]
 
 Available Commands (on the simulated cluster):
-  endpoint    Manage endpoints (list, config)
+  endpoint    Manage endpoints (list, get, config)
   identity    Manage security identities (list)
   policy      Manage security policies (get)
 """
@@ -129,6 +130,10 @@ def run(argv: list[str], cluster: Any, stdin: str | None = None) -> CommandResul
         return endpoint_list(cluster, args)
     if group == "endpoint" and action == "config":
         return endpoint_config(cluster, args)
+    if group == "endpoint" and action in ("get", "inspect", "show"):
+        from labs.commands.cilium.endpoint_get import endpoint_get
+
+        return endpoint_get(cluster, args)
     if group == "identity" and action in ("list", "ls"):
         return identity_list(cluster, args)
     if group == "policy" and action == "get":
