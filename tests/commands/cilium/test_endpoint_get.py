@@ -80,7 +80,8 @@ def test_endpoint_get_through_the_agent_and_its_aliases(cluster):
 
 
 @pytest.mark.parametrize(("argv", "stderr"), [
-    (["endpoint", "get", "9999"], "Error: Cannot get endpoint 9999: [GET /endpoint/{id}][404] getEndpointIdNotFound \n"),
+    (["endpoint", "get", "9999"],
+     "Error: Cannot get endpoint 9999: [GET /endpoint/{id}][404] getEndpointIdNotFound \n"),
     (["endpoint", "get"], "Error: Missing endpoint id argument\n"),
 ])
 def test_endpoint_get_errors(cluster, argv, stderr):
