@@ -154,3 +154,21 @@ def test_audit_of_a_missing_pod_is_an_error(sim):
 
     with pytest.raises(ClusterError, match="does not exist"):
         sim.set_endpoint_audit("backend/nope", True)
+
+
+def test_audit_flows_parse_classify_and_aggregate(sim):
+    """The course's flow model reads simulated AUDIT flows as hubble's JSON: one AUDIT edge per peer, with the
+    denying policy where a deny rule matched, and the attempt counted as passed (labs.flows.classify)."""
+    from labs.flows import FlowOutcome, aggregate, classify, parse_flow
+    from labs.flows.filters import VerdictFilter
+
+    sim.apply(WEB_EGRESS_DENY)
+    sim.set_endpoint_audit("frontend/web", True)
+    result = probe(sim, "frontend/web", "backend/api", 8080)
+    flows = [parse_flow(f) for f in result.flows]
+    audited = [f for f in flows if VerdictFilter(("AUDIT",)).match(f)]
+    assert len(audited) == 1 and classify(audited[0]) is FlowOutcome.AUDIT
+    assert FlowOutcome.AUDIT.outcome is Outcome.ALLOWED
+    edges = [e for e in aggregate(flows) if e.outcome is FlowOutcome.AUDIT]
+    assert len(edges) == 1 and edges[0].port == 8080
+    assert any("web-lockdown" in p for p in edges[0].policies)
