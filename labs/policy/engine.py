@@ -13,6 +13,7 @@ from typing import Iterable, Sequence
 
 from labs.manifests.objects import Service
 from labs.outcomes import Outcome
+from labs.policy.audit import audited
 from labs.policy.build import Entry, build_entries
 from labs.policy.decide import Rules, combine
 from labs.policy.endpoints import Endpoint, Traffic, reserved_endpoint
@@ -48,17 +49,26 @@ class PolicyEngine:
             return ()
         return self.rules.select(direction, ep.labels).entries
 
-    def verdict(self, src: Endpoint, dst: Endpoint, traffic: Traffic) -> Verdict:
-        """Egress at the source, then ingress at the destination; the first denial decides."""
+    def verdict(self, src: Endpoint, dst: Endpoint, traffic: Traffic, *, audit_egress: bool = False,
+                audit_ingress: bool = False) -> Verdict:
+        """Egress at the source, then ingress at the destination; the first denial decides.
+
+        `audit_egress` / `audit_ingress`: the source / destination endpoint runs in policy audit mode,
+        so an L3/L4 drop in its direction is reported and let through (`labs.policy.audit`).
+        """
         rules = self.rules
         egress = ingress = None
         if src.kind == "pod":
             peers = rules.peer_class("egress", src.labels, dst.identity)
             egress = rules.decide(peers, src.name, "egress", traffic, dst.named_ports)
+            if audit_egress:
+                egress = audited(egress)
         if dst.kind == "pod" and (egress is None or egress.outcome is _ALLOWED):
             peer = src if src.kind == "pod" else as_seen_from(src, dst.node)
             peers = rules.peer_class("ingress", dst.labels, peer.identity)
             ingress = rules.decide(peers, dst.name, "ingress", traffic, dst.named_ports)
+            if audit_ingress:
+                ingress = audited(ingress)
         outcome, reason = combine(egress, ingress)
         notes: tuple[str, ...] = ()
         if outcome is _DROPPED and src.kind == "pod" and dst.kind == "pod":

@@ -46,6 +46,9 @@ class DirectionVerdict:
     """The L7 rules in force, written out, for denied requests."""
     lifted_by: RuleRef | None = None
     """An L4-only rule on the same port that lifted the L7 restriction."""
+    audited: bool = False
+    """Policy audit mode let an L3/L4 drop through (Hubble verdict AUDIT); `drop_reason` says what it
+    would have been. See `labs.policy.audit`."""
 
     @property
     def allowed(self) -> bool:

@@ -80,6 +80,12 @@ class SimCluster(TargetsMixin):
         self.created = self._clock()
         """When the cluster (its nodes and built-in objects) came up."""
         self._probe_count = 0
+        self.policy_audit_mode = False
+        """The agents' `policy-audit-mode` (every endpoint audits unless its own option says otherwise)."""
+        self.config_overrides: dict[str, str] = {}
+        """cilium-config keys changed on this cluster (`cilium config set`); agents read them on restart."""
+        self._endpoint_audit: dict[str, bool] = {}
+        """pod key -> the endpoint's own PolicyAuditMode option (`cilium-dbg endpoint config`)."""
         self.last_evaluation: Evaluation | None = None
         """Set by every probe that reached a policy decision (for the last decision it made)."""
         namespaces, pods, services = builtin_objects(self.nodes)
@@ -104,6 +110,30 @@ class SimCluster(TargetsMixin):
     @property
     def enforcement(self) -> str:
         return self._enforcement
+
+    def set_policy_audit_mode(self, enabled: bool) -> None:
+        """The agents' `policy-audit-mode` setting, as agents restarted with it apply it to every endpoint."""
+        self.policy_audit_mode = enabled
+        self.config_overrides["policy-audit-mode"] = "true" if enabled else "false"
+
+    def set_endpoint_audit(self, pod: str, enabled: bool) -> None:
+        """One endpoint's PolicyAuditMode option (`cilium-dbg endpoint config ID PolicyAuditMode=...`)."""
+        if pod not in self.store.pods:
+            raise ClusterError(f"pod {pod} does not exist")
+        self._endpoint_audit[pod] = enabled
+
+    def audits(self, pod: str) -> bool:
+        """Whether the endpoint of pod `ns/name` runs in policy audit mode: its own option, else the agent's."""
+        return self._endpoint_audit.get(pod, self.policy_audit_mode) if pod in self.store.pods else False
+
+    def restart_agents(self) -> None:
+        """What restarting the Cilium agents does here: they read cilium-config again."""
+        self.policy_audit_mode = self.config_overrides.get("policy-audit-mode", "false") == "true"
+
+    def _forget_gone_endpoints(self) -> None:
+        """A deleted pod's endpoint goes with it, and so do the options set on it."""
+        for key in [k for k in self._endpoint_audit if k not in self.store.pods]:
+            del self._endpoint_audit[key]
 
     def add_external(self, name: str, ip: str) -> None:
         """Make a name outside the cluster resolvable (to `ip`) through kube-dns."""
@@ -159,12 +189,14 @@ class SimCluster(TargetsMixin):
         for doc in ms.documents:
             self.records.drop(doc.kind, record_namespace(doc.kind, doc.namespace), doc.name)
         self.records.sync(self.store)
+        self._forget_gone_endpoints()
         self._engine = None
         return result
 
     def delete_namespaces(self, names: Iterable[str], *, timeout: float = 120.0) -> ApplyResult:
         result = self.store.delete_namespaces(list(names))
         self.records.sync(self.store)
+        self._forget_gone_endpoints()
         self._engine = None
         return result
 
@@ -314,7 +346,7 @@ class SimCluster(TargetsMixin):
         traffic = Traffic(probe.protocol, resolved.port, http=http)
         if resolved.pod is not None and resolved.pod.key == probe.source:
             return self._self_connect(probe, resolved, flows)
-        verdict = self.engine.verdict(src, dst, traffic)
+        verdict = self.engine.verdict(src, dst, traffic, **self._audit_flags(src, dst))
         self.last_evaluation = Evaluation(src, dst, traffic, verdict)
         flows += attempt_flows(self._flow_context(), verdict, src, dst, traffic, 40000 + self._probe_count % 20000)
         self._flows.extend(flows)
@@ -347,6 +379,11 @@ class SimCluster(TargetsMixin):
             detail["http_status"] = 200
         return ProbeResult(probe, Outcome.ALLOWED, reason, tuple(flows), None, detail)
 
+    def _audit_flags(self, src: Endpoint, dst: Endpoint) -> dict[str, bool]:
+        """Which of the two endpoints audit: egress is the source pod's program, ingress the destination's."""
+        return {"audit_egress": src.is_pod and self.audits(src.name),
+                "audit_ingress": dst.is_pod and self.audits(dst.name)}
+
     def _error(self, probe: Probe, reason: str, flows: list[dict[str, Any]] | None = None) -> ProbeResult:
         self._flows.extend(flows or [])
         return ProbeResult(probe, Outcome.ERROR, reason, tuple(flows or ()))
@@ -364,7 +401,7 @@ class SimCluster(TargetsMixin):
     def _lookup(self, src: Endpoint, name: str) -> dict[str, Any]:
         server = self._dns_server(src)
         traffic = Traffic("UDP", 53, dns_name=normalize_name(name))
-        verdict = self.engine.verdict(src, server, traffic)
+        verdict = self.engine.verdict(src, server, traffic, **self._audit_flags(src, server))
         self.last_evaluation = Evaluation(src, server, traffic, verdict)
         ips: list[str] = []
         rcode = "NOERROR"

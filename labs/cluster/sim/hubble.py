@@ -158,20 +158,24 @@ class _Builder:
         self.out.append({"flow": full, "node_name": node, "time": full["time"]})
 
     def policy_verdict(self, d: DirectionVerdict, node: str) -> None:
+        """The policy-verdict event. An audited drop (labs.policy.audit) has verdict AUDIT, no drop reason
+        (the datapath's verdict is 0), `is_reply` false like every verdict >= 0 (threefour
+        `decodeIsReply`), and the denying policy, if a deny rule matched, in `*_denied_by`."""
         if not d.enforced:
             return
-        allowed = d.outcome is not Outcome.DROPPED
+        allowed = d.outcome is not Outcome.DROPPED and not d.audited
+        verdict = ("REDIRECTED" if d.l7 else "FORWARDED") if allowed else "AUDIT" if d.audited else "DROPPED"
         flow: dict[str, Any] = {"event_type": {"type": 5}, "traffic_direction": d.direction.upper(),
-                                "verdict": ("REDIRECTED" if d.l7 else "FORWARDED") if allowed else "DROPPED"}
+                                "verdict": verdict}
         if d.rule is not None:
             flow["policy_match_type"] = 2
-        if not allowed:
+        if verdict == "DROPPED":
             flow["drop_reason_desc"] = d.drop_reason
             flow["drop_reason"] = DROP_CODES.get(d.drop_reason or "", 0)
         if d.rule is not None:
             key = f"{d.direction}_{'allowed' if allowed else 'denied'}_by"
             flow[key] = [self.ctx.policy_labels(d.rule.kind, d.rule.name, d.rule.namespace)]
-        self.emit(flow, node, reply=False if allowed else None)
+        self.emit(flow, node, reply=None if verdict == "DROPPED" else False)
 
     def drop(self, d: DirectionVerdict, node: str) -> None:
         code = DROP_CODES.get(d.drop_reason or "", 0)

@@ -4,7 +4,8 @@
 cluster that is the agent of the first worker node (where the simulator schedules lab pods), so
 `endpoint list` shows that node's endpoints, as the real command shows only its own node's. The
 per-node health endpoint is not modelled. Endpoint options set with `endpoint config` are kept per
-cluster (PolicyAuditMode is recorded and shown; see `audit_modelled`).
+cluster; PolicyAuditMode goes to the simulated cluster itself (`SimCluster.set_endpoint_audit`), whose
+engine then lets the endpoint's L3/L4 drops through as AUDIT (`labs.policy.audit`).
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ _OPTIONS: weakref.WeakKeyDictionary[Any, dict[int, dict[str, str]]] = weakref.We
 
 
 def audit_modelled(cluster: Any) -> bool:
-    """Whether the cluster's policy engine applies PolicyAuditMode to its verdicts (the simulator does not yet)."""
-    return bool(getattr(cluster, "models_policy_audit_mode", False))
+    """Whether the cluster's policy engine applies PolicyAuditMode to its verdicts (SimCluster does)."""
+    return callable(getattr(cluster, "set_endpoint_audit", None)) and callable(getattr(cluster, "audits", None))
 
 
 def options_of(cluster: Any) -> dict[int, dict[str, str]]:
@@ -87,7 +88,10 @@ def endpoints(cluster: Any, node: str | None = None) -> list[AgentEndpoint]:
         if ep_id is None:
             continue
 
-        audit = options.get(ep_id, {}).get("PolicyAuditMode") == "Enabled"
+        if audit_modelled(cluster):
+            audit = bool(cluster.audits(pod.key))
+        else:
+            audit = options.get(ep_id, {}).get("PolicyAuditMode") == "Enabled"
         found.append(AgentEndpoint(ep_id, cluster.identity(pod.key) or 0, tuple(sorted(str(lb) for lb in ep.labels)),
                                    cluster.pod_ip(pod.key) or "", _enforced(mode, engine, "ingress", ep),
                                    _enforced(mode, engine, "egress", ep), audit,

@@ -6,7 +6,8 @@ pods, Helm chart version and image versions), with what the simulated cluster kn
 the course installs (docs/vm.md: operator with one replica, Hubble Relay and UI on), one agent and one
 Envoy per node, every non-host-network pod managed by Cilium. `--wait` returns at once (nothing to wait
 for). `cilium config view` is `cilium-cli/config/config.go` `K8sConfig.View` (sorted keys, tabwriter
-0,0,4) over the keys the simulation models.
+0,0,4) over the keys the simulation models; `cilium config set policy-audit-mode true|false` is
+`K8sConfig.Set` (patch, then restart the agents, which then audit every endpoint).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from labs.commands.result import SIM_NOTE, CommandResult, unsupported
 from labs.commands.tabwriter import tabwrite
 from labs.paths import repo_root
 
-__all__ = ["run", "status", "config_view", "config_map"]
+__all__ = ["run", "status", "config_view", "config_map", "config_set"]
 
 _STATUS_FLAGS = {"--wait", "--brief", "-n", "--namespace", "--wait-duration", "--interactive", "--verbose",
                  "--context", "--ignore-warnings"}
@@ -104,8 +105,43 @@ def config_map(cluster: Any) -> dict[str, str]:
         "ipam": "kubernetes",
         "k8s-require-ipv4-pod-cidr": "true",
         "kube-proxy-replacement": info.kube_proxy_replacement or "false",
-        "policy-audit-mode": "false",
+        "policy-audit-mode": str(getattr(cluster, "config_overrides", {}).get("policy-audit-mode", "false")),
     }
+
+
+_SETTABLE = {"policy-audit-mode": ("true", "false")}
+"""cilium-config keys `cilium config set` changes on the simulated cluster, with the values the agent accepts."""
+
+
+def config_set(cluster: Any, argv: list[str]) -> CommandResult:
+    """`cilium config set KEY VALUE`: cilium-cli's K8sConfig.Set (`cilium-cli/config/config.go`): patch the
+    ConfigMap, then delete the agent pods so they restart with it (`--restart`, on by default), or warn."""
+    restart = True
+    words: list[str] = []
+    for arg in argv:
+        flag, _, value = arg.partition("=")
+        if flag in ("--restart", "-r"):
+            restart = value.lower() not in ("false", "0", "f") if value else True
+        elif arg.startswith("-"):
+            return CommandResult(stderr=f"Error: unknown flag: {flag}\n", exit_code=1)
+        else:
+            words.append(arg)
+    if len(words) != 2:
+        return CommandResult(stderr=f"Error: accepts 2 arg(s), received {len(words)}\n", exit_code=1)
+    key, value = words
+    if key not in _SETTABLE or not hasattr(cluster, "config_overrides"):
+        return unsupported("cilium", f"cilium config set {key}: only {', '.join(_SETTABLE)} is modelled")
+    if value not in _SETTABLE[key]:
+        return unsupported("cilium", f"cilium config set {key} {value}: the simulated agent reads "
+                                     f"{' or '.join(_SETTABLE[key])}")
+    cluster.config_overrides[key] = value
+    text = f"✨ Patching ConfigMap cilium-config with {key}={value}...\n"
+    if restart:
+        cluster.restart_agents()
+        text += "♻️  Restarted Cilium pods\n"
+    else:
+        text += "⚠️  Restart Cilium pods for configmap changes to take effect\n"
+    return CommandResult(stdout=text)
 
 
 def config_view(cluster: Any, argv: list[str]) -> CommandResult:
@@ -123,7 +159,7 @@ Usage:
   cilium [command]
 
 Available Commands (on the simulated cluster):
-  config      Manage Configuration (view)
+  config      Manage Configuration (view, set policy-audit-mode)
   status      Display status
 """
 
@@ -140,6 +176,8 @@ def run(argv: list[str], cluster: Any, stdin: str | None = None) -> CommandResul
         return status(cluster, rest)
     if command == "config" and rest[:1] == ["view"]:
         return config_view(cluster, rest[1:])
+    if command == "config" and rest[:1] == ["set"]:
+        return config_set(cluster, rest[1:])
     if command in ("config", "connectivity", "install", "uninstall", "upgrade", "hubble", "clustermesh", "sysdump",
                    "version", "encryption", "bgp", "features", "multicast", "completion", "policy"):
         return unsupported("cilium", f"cilium {' '.join(words)}: not available on the simulated cluster")

@@ -4,6 +4,7 @@ Formats: `endpoint list` is cilium `cilium-dbg/cmd/endpoint_list.go` `printEndpo
 5,0,3; every line ends in a tab, so every column is padded; one line per security-relevant label);
 `identity list` is `cilium-dbg/cmd/identity_get.go` `printIdentities` (tabwriter 2,0,3, "ID\\tLABELS");
 `endpoint config ID Opt=Val` is `cilium-dbg/cmd/endpoint_config.go` `configEndpoint`;
+`endpoint get ID` is `cilium-dbg/cmd/endpoint_get.go` (`labs.commands.cilium.endpoint_get`);
 `policy get` is `cilium-dbg/cmd/policy_get.go` (the repository's rules as JSON, then `Revision: N`).
 Errors go through cilium-dbg's `Fatalf`: `Error: <message>` and exit code 1.
 """
@@ -83,11 +84,18 @@ def endpoint_config(cluster: Any, argv: list[str]) -> CommandResult:
         if word is None:
             return _fatal(f"Cannot parse option {opt}: invalid option value {value}")
         changes[name] = word
+    endpoint = known[ep_id]
     options_of(cluster).setdefault(ep_id, {}).update(changes)
     note = ""
-    if "PolicyAuditMode" in changes and not audit_modelled(cluster):
-        note = (f"{SIM_NOTE} (PolicyAuditMode is recorded and shown by `cilium-dbg endpoint list`, but the "
-                "simulated policy engine still drops what policy denies: no AUDIT verdicts).\n")
+    if "PolicyAuditMode" in changes:
+        if audit_modelled(cluster) and endpoint.pod is not None:
+            cluster.set_endpoint_audit(endpoint.pod, changes["PolicyAuditMode"] == "Enabled")
+        elif endpoint.pod is None:
+            note = (f"{SIM_NOTE} (the host endpoint's policy, the host firewall, is not modelled: its "
+                    "PolicyAuditMode is recorded only).\n")
+        else:
+            note = (f"{SIM_NOTE} (PolicyAuditMode is recorded and shown by `cilium-dbg endpoint list`, but this "
+                    "cluster's policy engine does not model audit mode).\n")
     return CommandResult(stdout=f"Endpoint {raw} configuration updated successfully\n", stderr=note)
 
 
@@ -103,7 +111,7 @@ Usage:
   cilium-dbg [command]
 
 Available Commands (on the simulated cluster):
-  endpoint    Manage endpoints (list, config)
+  endpoint    Manage endpoints (list, get, config)
   identity    Manage security identities (list)
   policy      Manage security policies (get)
 """
@@ -122,6 +130,10 @@ def run(argv: list[str], cluster: Any, stdin: str | None = None) -> CommandResul
         return endpoint_list(cluster, args)
     if group == "endpoint" and action == "config":
         return endpoint_config(cluster, args)
+    if group == "endpoint" and action in ("get", "inspect", "show"):
+        from labs.commands.cilium.endpoint_get import endpoint_get
+
+        return endpoint_get(cluster, args)
     if group == "identity" and action in ("list", "ls"):
         return identity_list(cluster, args)
     if group == "policy" and action == "get":

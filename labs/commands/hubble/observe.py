@@ -6,6 +6,7 @@ the right; `--verdict` goes to both), namespaces are folded into the pod filters
 when it matches left or right and no `--not` filter. Each FlowFilter field is matched with the
 course's filters (`labs.flows.filters`). Selection follows `getFlowsRequest`: `--since/--until`,
 `--first N`, `--last N`, `--all`, and the last 20 flows when none of those is given.
+`--print-raw-filters` prints the request's filters instead (`labs.commands.hubble.raw_filters`).
 """
 
 from __future__ import annotations
@@ -54,10 +55,10 @@ _UNSUPPORTED = ("all-namespaces", "from-all-namespaces", "to-all-namespaces", "s
                 "to-service", "identity", "from-identity", "to-identity", "workload", "from-workload", "to-workload",
                 "node-name", "node-label", "tcp-flags", "uuid", "http-url", "http-header", "drop-reason-desc",
                 "cel-expression", "cluster", "from-cluster", "to-cluster", "snat-ip", "ipv4", "ipv6", "ip-version",
-                "trace-id", "interface", "encrypted", "unencrypted", "allowlist", "denylist", "print-raw-filters",
+                "trace-id", "interface", "encrypted", "unencrypted", "allowlist", "denylist",
                 "field-mask", "input-file", "experimental-field-mask", "experimental-use-default-field-masks")
 _UNSUPPORTED_BOOL = {"all-namespaces", "from-all-namespaces", "to-all-namespaces", "ipv4", "ipv6", "encrypted",
-                     "unencrypted", "print-raw-filters", "experimental-use-default-field-masks"}
+                     "unencrypted", "experimental-use-default-field-masks"}
 _UNSUPPORTED_SHORT = {"all-namespaces": "A"}
 
 FLAGS: tuple[Flag, ...] = (
@@ -69,6 +70,7 @@ FLAGS: tuple[Flag, ...] = (
     Flag("output", "o", kind="value"), Flag("json", "j", kind="bool", takes_value=False),
     Flag("print-node-name", kind="bool", takes_value=False),
     Flag("print-policy-names", kind="bool", takes_value=False),
+    Flag("print-raw-filters", kind="bool", takes_value=False),
     Flag("time-format", kind="value"), Flag("color", kind="value"),
     Flag("numeric", kind="bool", takes_value=False),
     # connection flags: meaningless for the simulated cluster, accepted like hubble accepts them
@@ -208,15 +210,22 @@ def _side_filter(side: _Side) -> FlowFilter:
     return all_of(*parts) if parts else Everything()
 
 
-def build_selection(filters: list[tuple[bool, str, str]]) -> FlowFilter:
-    """The `--not`-aware filter flags -> one filter (whitelist OR'ed, blacklist negated)."""
+def request_filters(filters: list[tuple[bool, str, str]]) -> tuple[list[dict[str, list[str]]],
+                                                                   list[dict[str, list[str]]]]:
+    """The request's whitelist and blacklist FlowFilters (field -> values), as `getFlowsRequest` builds them."""
     allow, deny = _Tracker(), _Tracker()
     for negated, name, value in filters:
         (deny if negated else allow).set(name, value)
+    return [s.fields for s in allow.materialise()], [s.fields for s in deny.materialise()]
+
+
+def build_selection(filters: list[tuple[bool, str, str]]) -> FlowFilter:
+    """The `--not`-aware filter flags -> one filter (whitelist OR'ed, blacklist negated)."""
+    allow, deny = request_filters(filters)
     parts: list[FlowFilter] = []
     try:
-        wl = [_side_filter(s) for s in allow.materialise()]
-        bl = [_side_filter(s) for s in deny.materialise()]
+        wl = [_side_filter(_Side(s)) for s in allow]
+        bl = [_side_filter(_Side(s)) for s in deny]
     except ValueError as exc:
         raise ObserveError(str(exc)) from None
     if wl:
@@ -286,6 +295,15 @@ def observe(argv: list[str], cluster: Any, *, now: datetime | None = None) -> Co
         until = parse_when(values["until"], now) if "until" in values else None
     except ObserveError as exc:
         return CommandResult(stderr=f"Error: {exc}\n", exit_code=1)
+    if "print-raw-filters" in bools:
+        from labs.commands.hubble.raw_filters import filters_yaml
+
+        try:
+            allow, deny = request_filters(parsed.filters)
+            text = filters_yaml(allow, deny)
+        except ValueError as exc:
+            return CommandResult(stderr=f"Error: {exc}\n", exit_code=1)
+        return CommandResult(stdout=text)
     if since is None and until is None and not first and not last:
         last = 0 if "all" in bools else DEFAULT_LAST
     picked = []

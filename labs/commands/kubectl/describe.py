@@ -14,8 +14,8 @@ Sources (k8s.io/kubectl `pkg/describe/describe.go`):
 - `tabbedString`: the whole text goes through a tabwriter (minwidth 0, tabwidth 8, padding 2, ' ',
   flags 0), which aligns each block of consecutive lines having a cell in the same column (Go
   text/tabwriter `format`).
-Pods are not described (`describe pod` prints container IDs, volumes and scheduling events the simulated
-cluster does not have), nor NetworkPolicies (kubectl's `describeNetworkPolicy` prose is not reproduced).
+Pods: `labs.commands.kubectl.describe_pod`. NetworkPolicies are not described (kubectl's
+`describeNetworkPolicy` prose is not reproduced).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from labs.commands.kubectl.errors import not_found, usage_error
 from labs.commands.kubectl.flags import GLOBAL_FLAGS, Flag, FlagError, parse
 from labs.commands.kubectl.resources import UnknownResource, lookup
 from labs.commands.kubectl.views import LAST_APPLIED, ObjectView, list_views
-from labs.commands.result import CommandResult, unsupported
+from labs.commands.result import SIM_NOTE, CommandResult, unsupported
 
 if TYPE_CHECKING:
     from labs.cluster.sim import SimCluster
@@ -36,8 +36,9 @@ __all__ = ["run_describe", "go_tabwriter", "smart_label"]
 
 FLAGS = GLOBAL_FLAGS + (Flag("all-namespaces", "A", "bool"), Flag("selector", "l"), Flag("show-events", kind="bool"),
                         Flag("filename", "f", "list"), Flag("chunk-size"))
-_DESCRIBED = ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "Service", "CiliumEndpoint", "CiliumIdentity")
-"""NetworkPolicy and Pod have describers of their own in kubectl (not modelled here)."""
+_DESCRIBED = ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "Service", "CiliumEndpoint", "CiliumIdentity",
+              "Pod")
+"""NetworkPolicy has a describer of its own in kubectl (not modelled here); Pod is `describe_pod`."""
 _ACRONYMS = ("API", "URL", "UID", "OSB", "GUID")
 
 
@@ -222,19 +223,25 @@ def run_describe(argv: list[str], cluster: SimCluster) -> CommandResult:
         rt = lookup(parsed.args[0])
         targets = [(rt, v.name) for v in list_views(cluster, rt) if rt.modelled and rt.kind in _DESCRIBED
                    and (not rt.namespaced or v.namespace == namespace)]
-    chunks, errors = [], ""
+    chunks, errors, notes = [], "", ""
     for rt, name in targets:
         if rt.kind not in _DESCRIBED:
             return unsupported("kubectl", f"kubectl describe {rt.plural} is not available on the simulated "
-                                          "cluster (it prints container, volume and event details the "
-                                          "simulation does not have); use kubectl get -o yaml")
+                                          "cluster; use kubectl get -o yaml")
         ns = namespace if rt.namespaced else None
         view = next((v for v in list_views(cluster, rt) if v.name == name and v.namespace == ns), None)
         if view is None:
             errors += not_found(rt.group_resource, name)
             continue
-        chunks.append(_service(view, cluster) if rt.kind == "Service" else _generic(view))
-    return CommandResult(stdout="\n\n".join(chunks), stderr=errors, exit_code=1 if errors else 0)
+        if rt.kind == "Pod":
+            from labs.commands.kubectl.describe_pod import describe_pod
+
+            chunks.append(describe_pod(view, cluster))
+            notes = (f"{SIM_NOTE} (describe pod: container IDs and the volume's suffix are the simulation's own, "
+                     "Image ID is empty as no image is pulled, and no events are recorded).\n")
+        else:
+            chunks.append(_service(view, cluster) if rt.kind == "Service" else _generic(view))
+    return CommandResult(stdout="\n\n".join(chunks), stderr=errors + notes, exit_code=1 if errors else 0)
 
 
 

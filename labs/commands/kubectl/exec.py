@@ -11,7 +11,9 @@ The command runs against the simulated network (see `curl`, `busybox`): every at
 `SimCluster.probe`, so it also records the Hubble flows `hubble observe` shows. Which tools a container
 has depends on its image: the course's images are known (curlimages/curl: curl plus BusyBox wget,
 nslookup, ping; busybox: BusyBox only; hashicorp/http-echo: no shell tools at all); a tool missing from
-the image fails the way containerd reports it; other images get the simulation note.
+the image fails the way containerd reports it (`kubectl exec POD -- dig ...`: executable file not found in
+$PATH), or, started through `sh -c`, the way BusyBox's shell does (`sh: dig: not found`, exit code 127);
+other images get the simulation note.
 """
 
 from __future__ import annotations
@@ -42,6 +44,11 @@ IMAGE_TOOLS: dict[str, frozenset[str]] = {
     "hashicorp/http-echo": frozenset(),
 }
 """The tools each course image ships (curlimages/curl is Alpine with BusyBox; http-echo is one binary)."""
+
+_NETWORK_TOOLS = ("curl", "wget", "nslookup", "dig", "ping")
+"""Tools a trainee reaches for; one missing from the image fails as it would there, not with the note.
+No course image ships `dig` (BusyBox has no dig applet; curlimages/curl adds only curl), so `dig` always
+fails that way: `nslookup` is the lookup tool the course's images have."""
 
 _WORKLOAD_TYPES = {"deploy": "Deployment", "deployment": "Deployment", "deployments": "Deployment",
                    "deployment.apps": "Deployment", "deployments.apps": "Deployment",
@@ -133,8 +140,16 @@ def run_exec(argv: list[str], cluster: SimCluster) -> CommandResult:
     if tools is None:
         return unsupported("kubectl", f"the simulated cluster does not know which tools image "
                                       f"{container.get('image') or '(none)'} ships")
+    shell = parsed.after_dash[0] if command is not parsed.after_dash else None
+    if shell is not None and shell.rsplit("/", 1)[-1] not in tools:
+        result = _tool_missing(f"{namespace}/{pod_name}", str(container.get("name")), shell)
+        return CommandResult(stderr=stderr + result.stderr, exit_code=result.exit_code)
+    if shell is not None and tool not in tools and tool in _NETWORK_TOOLS:
+        # BusyBox ash (the course's curl and busybox images) on a command it cannot find: exit 127
+        return CommandResult(stderr=f"{stderr}sh: {command[0]}: not found\ncommand terminated with exit code 127\n",
+                             exit_code=127)
     if tool not in tools:
-        if tool in ("curl", "wget", "nslookup", "dig", "ping"):
+        if tool in _NETWORK_TOOLS:
             result = _tool_missing(f"{namespace}/{pod_name}", str(container.get("name")), command[0])
             return CommandResult(stderr=stderr + result.stderr, exit_code=result.exit_code)
         return unsupported("kubectl", f"`{command[0]}` inside a pod is not modelled by the simulated cluster "

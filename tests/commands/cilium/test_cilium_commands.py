@@ -14,6 +14,7 @@ import pytest
 
 from labs.commands import cilium
 from labs.commands.agent_exec import route
+from labs.commands.cilium.agent import endpoints
 from labs.commands.tabwriter import tabwrite
 
 POLICY = """
@@ -77,16 +78,74 @@ def test_endpoint_list_follows_the_enforcement_mode(cluster):
     assert not out.startswith("ENDPOINT")
 
 
-def test_endpoint_config_audit_mode_is_recorded_and_said_to_be_unmodelled(cluster):
+def test_endpoint_config_audit_mode_is_shown_and_applied(cluster):
     api = cluster.endpoint_id("backend/api")
     result = cilium.run_dbg(["endpoint", "config", str(api), "PolicyAuditMode=Enabled"], cluster)
     assert result.stdout == f"Endpoint {api} configuration updated successfully\n" and result.exit_code == 0
-    assert "does not model" in result.stderr and "AUDIT" in result.stderr
+    assert result.stderr == "" and cluster.audits("backend/api")
     line = next(li for li in cilium.run_dbg(["endpoint", "list"], cluster).stdout.splitlines()
                 if li.startswith(str(api)))
+    # endpoint_list.go endpointPolicyMode: "Disabled (Audit)" only where enforcement is on (ingress here)
     assert line.startswith(f"{api}".ljust(11) + "Disabled (Audit)   Disabled")
     cilium.run_dbg(["endpoint", "config", str(api), "PolicyAuditMode=Disabled"], cluster)
     assert "(Audit)" not in cilium.run_dbg(["endpoint", "list"], cluster).stdout
+    assert not cluster.audits("backend/api")
+
+
+def test_the_host_endpoint_option_is_recorded_with_a_note(cluster):
+    host = next(ep for ep in endpoints(cluster) if ep.pod is None)
+    result = cilium.run_dbg(["endpoint", "config", str(host.id), "PolicyAuditMode=Enabled"], cluster)
+    assert result.exit_code == 0 and "host firewall" in result.stderr
+
+
+def test_cilium_config_set_turns_audit_on_for_every_endpoint(cluster):
+    result = cilium.run(["cilium", "config", "set", "policy-audit-mode", "true"], cluster)
+    # cilium-cli/config/config.go K8sConfig.Set + restartPodsUponConfigChange
+    assert result.stdout == ("✨ Patching ConfigMap cilium-config with policy-audit-mode=true...\n"
+                             "♻️  Restarted Cilium pods\n")
+    assert cluster.audits("backend/api") and cluster.audits("frontend/web")
+    view = cilium.run(["cilium", "config", "view"], cluster).stdout
+    assert "policy-audit-mode            true\n" in view
+    off = cilium.run(["cilium", "config", "set", "policy-audit-mode", "false", "--restart=false"], cluster)
+    assert off.stdout.endswith("⚠️  Restart Cilium pods for configmap changes to take effect\n")
+    assert cluster.audits("backend/api"), "the agents read the ConfigMap when they restart"
+    assert "policy-audit-mode            false\n" in cilium.run(["cilium", "config", "view"], cluster).stdout
+    cluster.restart_agents()
+    assert not cluster.audits("backend/api")
+
+
+@pytest.mark.parametrize(("argv", "stderr"), [
+    (["config", "set", "policy-audit-mode"], "Error: accepts 2 arg(s), received 1\n"),
+    (["config", "set", "policy-audit-mode", "true", "--force"], "Error: unknown flag: --force\n"),
+])
+def test_cilium_config_set_errors(cluster, argv, stderr):
+    result = cilium.run(argv, cluster)
+    assert (result.stderr, result.exit_code) == (stderr, 1)
+    assert not cluster.audits("backend/api")
+
+
+def test_cilium_config_set_of_a_key_not_modelled_says_so(cluster):
+    result = cilium.run(["config", "set", "enable-policy", "always"], cluster)
+    assert result.exit_code != 0 and "only policy-audit-mode" in result.stderr
+    assert cluster.enforcement == "default"
+
+
+def test_audit_flows_through_the_commands(cluster):
+    """endpoint config -> a probe from a peer no rule allows -> `hubble observe --verdict AUDIT`."""
+    from labs.commands import hubble
+    from labs.probes import Probe, parse_target
+
+    api = cluster.endpoint_id("backend/api")
+    cilium.run_dbg(["endpoint", "config", str(api), "PolicyAuditMode=Enabled"], cluster)
+    cluster.probe(Probe("frontend/other", parse_target("backend/api"), 8080))
+    out = hubble.run(["hubble", "observe", "--verdict", "AUDIT"], cluster).stdout.splitlines()
+    assert len(out) == 1
+    # hubble/pkg/printer getVerdict: a policy-verdict event with verdict AUDIT prints AUDITED
+    port = out[0].split("frontend/other:")[1].split()[0]
+    assert out[0].endswith(f"frontend/other:{port} (ID:{cluster.identity('frontend/other')})"
+                           f" -> backend/api:8080 (ID:{cluster.identity('backend/api')}) "
+                           "policy-verdict:none INGRESS AUDITED (TCP Flags: SYN)")
+    assert hubble.run(["hubble", "observe", "--verdict", "DROPPED"], cluster).stdout == ""
 
 
 @pytest.mark.parametrize(("argv", "stderr"), [

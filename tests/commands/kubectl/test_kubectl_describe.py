@@ -84,9 +84,90 @@ def test_describe_svc(k):
         "Events:                   <none>\n")
 
 
-def test_describe_errors_and_pods(k):
+def test_describe_errors(k):
     assert k("describe cnp nope -n segregation").stderr == (
         'Error from server (NotFound): ciliumnetworkpolicies.cilium.io "nope" not found\n')
-    for line in ("describe pod client-a -n segregation", "describe netpol x -n segregation"):
-        result = k(line)
-        assert "the simulated cluster does not model this" in result.stderr and result.stdout == "", line
+    assert k("describe pod nope -n segregation").stderr == 'Error from server (NotFound): pods "nope" not found\n'
+    result = k("describe netpol x -n segregation")
+    assert "the simulated cluster does not model this" in result.stderr and result.stdout == ""
+
+
+def test_describe_pod(k):
+    """describePod / describeContainers / describeVolumes / printPodTolerationsMultiline (see describe_pod.py):
+    block alignment by the tabwriter (`Labels:` continuation lines, `Requests:` values aligned with
+    `Environment:`, the conditions table), RFC 1123 times, Burstable QoS (requests below limits)."""
+    cluster = k.cluster
+    result = k("describe pod client-a -n segregation")
+    record = cluster.records.get("Pod", "segregation", "client-a")
+    from labs.commands.kubectl.describe_pod import _suffix
+
+    volume = f"kube-api-access-{_suffix(record.uid)}"
+    container_id = __import__("hashlib").sha256(f"{record.uid}/client".encode()).hexdigest()
+    ip = cluster.pod_ip("segregation/client-a")
+    node = cluster.store.pods["segregation/client-a"].node
+    node_ip = next(n.internal_ip for n in cluster.nodes if n.name == node)
+    assert result.stdout == (
+        "Name:             client-a\n"
+        "Namespace:        segregation\n"
+        "Priority:         0\n"
+        "Service Account:  default\n"
+        f"Node:             {node}/{node_ip}\n"
+        "Start Time:       Sun, 01 Mar 2026 12:00:00 +0000\n"
+        "Labels:           class=client-a\n"
+        "                  org=application-a\n"
+        "Annotations:      <none>\n"
+        "Status:           Running\n"
+        f"IP:               {ip}\n"
+        "IPs:\n"
+        f"  IP:  {ip}\n"
+        "Containers:\n"
+        "  client:\n"
+        f"    Container ID:  containerd://{container_id}\n"
+        "    Image:         curlimages/curl:8.11.1\n"
+        "    Image ID:      \n"
+        "    Port:          <none>\n"
+        "    Host Port:     <none>\n"
+        "    Command:\n"
+        "      sleep\n"
+        "      2147483647\n"
+        "    State:          Running\n"
+        "      Started:      Sun, 01 Mar 2026 12:00:00 +0000\n"
+        "    Ready:          True\n"
+        "    Restart Count:  0\n"
+        "    Limits:\n"
+        "      memory:  32Mi\n"
+        "    Requests:\n"
+        "      cpu:        5m\n"
+        "      memory:     8Mi\n"
+        "    Environment:  <none>\n"
+        "    Mounts:\n"
+        f"      /var/run/secrets/kubernetes.io/serviceaccount from {volume} (ro)\n"
+        "Conditions:\n"
+        "  Type                        Status\n"
+        "  PodReadyToStartContainers   True \n"
+        "  Initialized                 True \n"
+        "  Ready                       True \n"
+        "  ContainersReady             True \n"
+        "  PodScheduled                True \n"
+        "Volumes:\n"
+        f"  {volume}:\n"
+        "    Type:                    Projected (a volume that contains injected data from multiple sources)\n"
+        "    TokenExpirationSeconds:  3607\n"
+        "    ConfigMapName:           kube-root-ca.crt\n"
+        "    Optional:                false\n"
+        "    DownwardAPI:             true\n"
+        "QoS Class:                   Burstable\n"
+        "Node-Selectors:              <none>\n"
+        "Tolerations:                 node.kubernetes.io/not-ready:NoExecute op=Exists for 300s\n"
+        "                             node.kubernetes.io/unreachable:NoExecute op=Exists for 300s\n"
+        "Events:                      <none>\n")
+    assert "no events are recorded" in result.stderr and result.exit_code == 0
+    assert len(volume) == len("kube-api-access-") + 5
+
+
+def test_describe_pod_ports_and_qos():
+    from labs.commands.kubectl.describe_pod import qos_class
+
+    assert qos_class([{"name": "a"}]) == "BestEffort"
+    assert qos_class([{"resources": {"limits": {"cpu": "1", "memory": "1Gi"}}}]) == "Guaranteed"
+    assert qos_class([{"resources": {"limits": {"memory": "1Gi"}}}]) == "Burstable"

@@ -173,3 +173,19 @@ def test_sh_c_with_one_command_is_that_command(k):
 def test_fail_still_writes_the_status(l7):
     result = l7("exec -n frontend web -- curl -sf -o /dev/null -w '%{http_code}' -m 5 http://api.backend:8080/admin")
     assert (result.stdout, result.exit_code) == ("403", 22)
+
+
+def test_dig_is_missing_from_every_course_image(k):
+    """No course image ships dig (BusyBox has no dig applet; curlimages/curl adds curl only): directly, the
+    runtime cannot find the executable; through `sh -c`, BusyBox ash says `sh: dig: not found` and exits 127;
+    in http-echo, a single binary, there is not even a shell."""
+    direct = k("exec -n segregation client-a -- dig +short server-a.segregation.svc.cluster.local")
+    assert direct.exit_code == 1 and direct.stderr.endswith(
+        'exec: "dig": executable file not found in $PATH: unknown\n')
+    shell = k("exec -n segregation client-a -- sh -c 'dig +short server-a'")
+    assert (shell.stdout, shell.stderr, shell.exit_code) == (
+        "", "sh: dig: not found\ncommand terminated with exit code 127\n", 127)
+    no_shell = k("exec -n segregation server-a -c server -- sh -c 'dig server-b'")
+    assert no_shell.exit_code == 1 and no_shell.stderr.endswith(
+        'exec: "sh": executable file not found in $PATH: unknown\n')
+    assert not k.cluster.flows(), "nothing left the pod"
