@@ -160,7 +160,7 @@ class _Builder:
     def policy_verdict(self, d: DirectionVerdict, node: str) -> None:
         if not d.enforced:
             return
-        allowed = d.outcome is not Outcome.DROPPED
+        allowed = d.outcome is not Outcome.DROPPED or d.l7 == "kafka"  # Kafka: allowed at L4, stuck in the proxy
         flow: dict[str, Any] = {"event_type": {"type": 5}, "traffic_direction": d.direction.upper(),
                                 "verdict": ("REDIRECTED" if d.l7 else "FORWARDED") if allowed else "DROPPED"}
         if d.rule is not None:
@@ -226,6 +226,11 @@ def attempt_flows(ctx: FlowContext, verdict: Verdict, src: Endpoint, dst: Endpoi
         if d is None:
             continue
         b.policy_verdict(d, node)
+        if d.l7 == "kafka" and d.outcome is Outcome.DROPPED:
+            # Redirected to Envoy's Kafka parser, which waits for the rest of a frame that never comes
+            # (labs.policy.l7decide._kafka_port): the last event is the redirect, no drop is reported.
+            b.trace("TO_PROXY", node, direction=d.direction.upper())
+            return b.out
         if d.outcome is Outcome.DROPPED:
             b.drop(d, node)
             return b.out
