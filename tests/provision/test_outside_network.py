@@ -95,6 +95,12 @@ def test_worker_routes_the_outside_range_through_the_control_plane(sandbox: Sand
     assert not any(c.startswith("kubectl") for c in sandbox.calls())
 
 
+def test_the_doctor_reads_the_same_list() -> None:
+    from labs.doctor.outside import outside_hosts
+
+    assert outside_hosts() == _hosts() and len(_hosts()) >= 4
+
+
 def test_outside_addresses_are_outside_every_cluster_range() -> None:
     settings = yaml.safe_load((REPO / "settings.yaml").read_text())["network"]
     taken = [ipaddress.ip_network(settings["pod_cidr"]), ipaddress.ip_network(settings["service_cidr"]),
