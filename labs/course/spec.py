@@ -266,8 +266,8 @@ class _Reader:
             self.problem((*path, "rejected"), "only a pitfall step can expect its policy to be rejected")
         fix = None
         if "fix" in d:
-            if kind != "pitfall" or rejected or not policies:
-                self.problem((*path, "fix"), "`fix` belongs to a pitfall step that applies its policy "
+            if kind != "pitfall" or not policies:
+                self.problem((*path, "fix"), "`fix` belongs to a pitfall step with a policy "
                                              "(its last `policies` file is what the trainee corrects)")
             else:
                 fix = self.file(d.get("fix"), (*path, "fix"))
@@ -289,6 +289,9 @@ class _Reader:
                 self.problem(probe_path, str(exc))
                 continue
             probes.append(probe.at(self.lines.line(probe_path)))
+        if fix is not None and not any(p.intended is not None for p in probes):
+            self.problem((*path, "fix"), "a pitfall with `fix` needs probes with `intended` outcomes: they grade the "
+                                         "fix exercise")
         return StepSpec(id=step_id, kind=str(kind), title=self.text(d.get("title"), (*path, "title")),
                         policies=policies, exercise=exercise, solution=solution, hints=hints, why=why,
                         probes=tuple(probes), lint=bool(d.get("lint", False)), rejected=rejected,

@@ -1,5 +1,6 @@
 """The doctor's traffic test: two small pods in a throw-away namespace, a DNS lookup, a pod-to-pod HTTP
-request, and the Hubble flows they caused. The namespace is removed afterwards (also on failure).
+request, the Hubble flows they caused, and the lab's outside network (labs.doctor.outside). The
+namespace is removed afterwards (also on failure).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import os
 from typing import Any
 
 from labs.cluster.base import ClusterError
+from labs.doctor.outside import outside_checks, outside_hosts, outside_probes
 from labs.doctor.report import Check
 from labs.probes import HttpRequest, Probe, Target
 
@@ -62,9 +64,11 @@ def traffic_checks(conn: Any, *, wait: float = 120.0, cluster: Any = None) -> li
                           f"If the image cannot be pulled, set {IMAGE_ENV} to an image with sh, wget and nslookup "
                           "that the cluster can pull; or raise --wait.")]
         checks.append(Check("test-pods", "pass", f"Two pods running in {NAMESPACE} ({image})."))
-        dns, http = live.probe_many([
+        name, address = next(iter(outside_hosts().items()))
+        dns, http, out_dns, out_http = live.probe_many([
             Probe(f"{NAMESPACE}/client", None, dns="kubernetes.default.svc.cluster.local"),
             Probe(f"{NAMESPACE}/client", Target("pod", f"{NAMESPACE}/server"), 8080, http=HttpRequest()),
+            *outside_probes(f"{NAMESPACE}/client", name, address),
         ], timeout=5)
         checks.append(Check("dns", "pass", f"kube-dns answered: {dns.reason}.") if dns.outcome.value == "allowed"
                       else Check("dns", "fail", f"DNS lookup {dns.outcome.value}: {dns.reason}.",
@@ -83,6 +87,7 @@ def traffic_checks(conn: Any, *, wait: float = 120.0, cluster: Any = None) -> li
             checks.append(Check("hubble", "fail", "Hubble returned no flows for the test traffic"
                                 + (f": {str(error).rstrip('.')}." if error else "."),
                                 "Check that hubble.enabled is true and `cilium-dbg status` shows Hubble: Ok."))
+        checks += outside_checks(out_dns, out_http, name, address)
         return checks
     finally:
         try:

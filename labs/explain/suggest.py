@@ -80,6 +80,10 @@ def suggest_fix(verdict: Verdict, src: Endpoint, dst: Endpoint, traffic: Traffic
                 f"# Narrow or remove {d.rule.path} of {d.rule.kind} {d.rule.policy} "
                 f"(for example, exclude {'the source' if d.direction == 'ingress' else 'the destination'} "
                 "from its selector).")
+    if d.l7 == "kafka" and d.rule is not None:
+        return (f"# the port goes to Envoy's Kafka parser whatever else allows it; only Kafka clients get through.\n"
+                f"# To let this (non-Kafka) traffic through, remove rules.kafka from {d.rule.path}.toPorts[...] "
+                f"of {d.rule.kind} {d.rule.policy},\n# or serve it on a port without Kafka rules.")
     if d.outcome is Outcome.L7_DENIED and traffic.http is not None and d.rule is not None:
         return (f"# add one HTTP rule to {d.rule.path}.toPorts[...].rules.http of {d.rule.kind} {d.rule.policy}:\n"
                 f"- {{method: {traffic.http.method}, path: '{_escape(traffic.http.path)}'}}")

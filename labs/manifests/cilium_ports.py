@@ -3,13 +3,16 @@
 Enforces the CRD schema and the agent's checks (`pkg/policy/api/rule_validation.go`): ports are
 strings ("80", not 80), at most 40 per PortRule, protocol from the CRD enum (ICMP is not one: use
 icmps), L7 only on TCP and never with port 0, DNS rules egress-only, need ports and no ranges, deny
-sections take ports only.
+sections take ports only. An endPort below its port is accepted, as the agent accepts it: only DNS rules
+refuse ranges (`rule_validation.go:643-644`), and the datapath then opens the single port
+(`pkg/policy/portrange.go:42-44`, `PortRangeToMaskedPorts`). Kafka rules: `labs.manifests.cilium_kafka`.
 """
 
 from __future__ import annotations
 
 import re
 
+from labs.manifests.cilium_kafka import parse_kafka_rule
 from labs.manifests.errors import shown
 from labs.manifests.fields import Field
 from labs.manifests.values import ICMP_TYPE_NAMES, go_regex, port_string
@@ -87,9 +90,6 @@ def _parse_port(node: Field, *, dns: bool) -> PortProtocol | None:
     if "endPort" in fields:
         end_port = fields["endPort"].integer(low=0, high=65535)
         ok = ok and end_port is not None
-        if end_port is not None and port is not None and port.isdigit() and end_port and end_port < int(port):
-            fields["endPort"].problem(f"endPort {end_port} is below port {port}; a range needs endPort >= port.")
-            ok = False
         if dns and end_port and port is not None and port.isdigit() and end_port > int(port):
             fields["endPort"].problem("DNS rules do not support port ranges; list port \"53\" without endPort.")
             ok = False
@@ -151,8 +151,6 @@ def _parse_header_match(node: Field) -> HeaderMatch | None:
 
 
 _REMOVED_L7 = {
-    "kafka": "Kafka rules (rules.kafka) are not supported by the course's Cilium version (deprecated in 1.19, "
-             "removed in 1.20); use HTTP or DNS rules.",
     "l7proto": "Generic L7 parsers (rules.l7proto) are not supported by the course's Cilium version "
                "(removed in 1.20); use HTTP or DNS rules.",
     "l7": "Generic L7 rules (rules.l7) are not supported by the course's Cilium version (removed in 1.20); "
@@ -161,11 +159,12 @@ _REMOVED_L7 = {
 
 
 def _parse_rules(node: Field, *, ingress: bool, ports: tuple[PortProtocol, ...], has_ports: bool) -> L7Rules | None:
-    fields = node.mapping(("http", "dns"), what="L7 rules", hints=_REMOVED_L7)
+    fields = node.mapping(("http", "dns", "kafka"), what="L7 rules", hints=_REMOVED_L7)
     if fields is None:
         return None
     if len(fields) > 1:
-        node.problem("L7 rules hold exactly one of 'http' or 'dns', not both; use two toPorts entries.")
+        node.problem(f"L7 rules hold exactly one of 'http', 'dns' or 'kafka', not {' and '.join(fields)}; "
+                     "use two toPorts entries.")
         return None
     if not fields:
         return L7Rules() if len(node.value) == 0 else None
@@ -176,6 +175,9 @@ def _parse_rules(node: Field, *, ingress: bool, ports: tuple[PortProtocol, ...],
     if key == "http":
         http = [_parse_http(item, i) for i, item in enumerate(items)]
         return L7Rules(http=tuple(r for r in http if r is not None)) if None not in http else None
+    if key == "kafka":
+        kafka = [parse_kafka_rule(item, i) for i, item in enumerate(items)]
+        return L7Rules(kafka=tuple(r for r in kafka if r is not None)) if None not in kafka else None
     if ingress:
         child.problem("DNS rules are only allowed in egress (they make the DNS proxy answer for the pod's "
                       "lookups); move this toPorts entry to an egress rule towards kube-dns.")
@@ -214,11 +216,13 @@ def _parse_port_rule(node: Field, index: int, *, ingress: bool, deny: bool) -> P
     if "rules" in fields:
         rules = _parse_rules(fields["rules"], ingress=ingress, ports=tuple(ports),
                              has_ports=bool(fields["ports"].value) if "ports" in fields else False)
-        if rules is not None and rules.http is not None:
+        proxied = "HTTP" if rules is not None and rules.http is not None else \
+            "Kafka" if rules is not None and rules.kafka is not None else None
+        if proxied:
             for port in ports:
                 if port.protocol != "TCP":
                     fields["ports"].problem(
-                        f"HTTP rules only work on TCP, but a port here has protocol {port.protocol!r}"
+                        f"{proxied} rules only work on TCP, but a port here has protocol {port.protocol!r}"
                         + (" (omitted means ANY)" if port.protocol == "ANY" else "") + "; set protocol: TCP.")
                     break
             if any(p.port == "0" for p in ports):
@@ -234,7 +238,7 @@ def _parse_port_rule(node: Field, index: int, *, ingress: bool, deny: bool) -> P
                 server_names.append(name)
         if fields["serverNames"].value == []:
             fields["serverNames"].problem("serverNames must list at least one name when present.")
-        if rules is not None and "terminatingTLS" not in fields and (rules.http or rules.dns):
+        if rules is not None and "terminatingTLS" not in fields and (rules.http or rules.dns or rules.kafka):
             fields["serverNames"].problem("serverNames cannot be combined with L7 rules unless terminatingTLS is set.")
     for key in ("terminatingTLS", "originatingTLS"):
         if key in fields:

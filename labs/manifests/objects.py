@@ -93,6 +93,8 @@ class Service:
     labels: Mapping[str, str] = field(default_factory=lambda: frozen_map({}))
     """The Service's own labels (toServices k8sServiceSelector selects on them)."""
     source: SourceRef = SourceRef()
+    external_traffic_policy: str = "Cluster"
+    """`spec.externalTrafficPolicy` of a NodePort/LoadBalancer Service: "Cluster" (the default) or "Local"."""
 
     @property
     def key(self) -> str:

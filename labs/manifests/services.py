@@ -92,9 +92,29 @@ def parse_service(doc: Field, *, default_namespace: str) -> Service | None:
         names.add(port.name or "")
     selector = spec_value.get("selector")
     cluster_ip = spec_value.get("clusterIP")
+    traffic_policy = _external_traffic_policy(spec, spec_value, service_type)
     if meta is None or len(doc.ctx.problems) != count or None in ports:
         return None
     return Service(name=meta.name, namespace=meta.namespace or default_namespace, ports=tuple(ports),  # type: ignore[arg-type]
                    selector=frozen_map(selector) if selector else None, type=service_type,
                    labels=frozen_map(meta.labels),
-                   cluster_ip=cluster_ip if cluster_ip not in (None, "", "None") else None, source=meta.source)
+                   cluster_ip=cluster_ip if cluster_ip not in (None, "", "None") else None, source=meta.source,
+                   external_traffic_policy=traffic_policy)
+
+
+def _external_traffic_policy(spec: Field, spec_value: dict, service_type: str) -> str:
+    """`externalTrafficPolicy`, as the API server validates it (pkg/apis/core/validation/validation.go,
+    `validateServiceExternalTrafficPolicy`): Cluster or Local, and only on a Service reachable from outside
+    (NodePort, LoadBalancer, or one with externalIPs)."""
+    value = spec_value.get("externalTrafficPolicy")
+    if value is None:
+        return "Cluster"
+    if value not in ("Cluster", "Local"):
+        spec.child("externalTrafficPolicy", value).problem(
+            f"Unknown externalTrafficPolicy {value!r}; expected Cluster or Local.")
+        return "Cluster"
+    if service_type not in ("NodePort", "LoadBalancer") and not spec_value.get("externalIPs"):
+        spec.child("externalTrafficPolicy", value).problem(
+            f"externalTrafficPolicy may only be set on a Service reachable from outside the cluster (type NodePort "
+            f"or LoadBalancer), not on type {service_type!r}.")
+    return str(value)

@@ -178,12 +178,22 @@ def _port_specs(port_rule: PortRule, item: PeerRule) -> list[PortSpec]:
             l7 = L7Spec("http", http=port_rule.rules.http, path=path + ".rules.http")
         elif port_rule.rules.dns is not None:
             l7 = L7Spec("dns", dns=port_rule.rules.dns, path=path + ".rules.dns")
+        elif port_rule.rules.kafka is not None:
+            l7 = L7Spec("kafka", kafka=port_rule.rules.kafka, path=path + ".rules.kafka")
     out = []
     for pp in port_rule.ports:
         protocols = ALL_L4 if pp.protocol in ("ANY", "", None) else frozenset({pp.protocol})
         number, name = _port_value(pp.port)
-        out.append(PortSpec(protocols, number, pp.end_port if number is not None else None, name, l7, path))
+        out.append(PortSpec(protocols, number, _end_port(number, pp.end_port), name, l7, path))
     return out
+
+
+def _end_port(number: int | None, end_port: int | None) -> int | None:
+    """The end of a range, or None for a single port. Cilium opens the single `port` when endPort is not above
+    it (`pkg/policy/portrange.go:42-44` in v1.19.5: `end <= start` is one port), so `443`/`80` is port 443."""
+    if number is None or end_port is None or end_port <= number:
+        return None
+    return end_port
 
 
 def _port_value(port: str | int | None) -> tuple[int | None, str | None]:

@@ -1,4 +1,4 @@
-"""The L7 step of a decision: HTTP and DNS rules on a port, and the rules that lift them.
+"""The L7 step of a decision: HTTP, DNS and Kafka rules on a port, and the rules that lift them.
 
 Split from the engine because it is the one step that reads the request itself (method, path,
 DNS name); everything before it depends only on identities and ports.
@@ -55,6 +55,8 @@ def decide_l7(matches: list[PortMatch], traffic: Traffic, default_deny: bool,
     l7 = _l7_of(with_l7[0])
     kind = l7.kind
     rules_text = tuple(_rule_text(m) for m in with_l7)
+    if kind == "kafka":
+        return _kafka_port(with_l7[0], rules_text, common)
     lifting = next((m for m in port_matches if m.spec is not None and m.spec.l7 is None and not _every_port(m)), None)
     if lifting is not None:
         return DirectionVerdict(
@@ -108,6 +110,22 @@ def _l7_of(m: PortMatch) -> L7Spec:
     return m.spec.l7
 
 
+def _kafka_port(m: PortMatch, rules_text: tuple[str, ...], common: dict[str, Any]) -> DirectionVerdict:
+    """A port with Kafka rules, reached by a request that is not Kafka (every probe the course sends is).
+
+    The agent redirects the port to Envoy with the Kafka parser (`pkg/policy/l4.go:1028-1029`,
+    `pkg/envoy/xds_server.go:1452-1460`), whatever else allows the peer on it (an L4-only rule only adds a
+    match-all Kafka rule). The parser reads the first four bytes as the frame length (cilium/proxy
+    `proxylib/kafka/parser.go`, `OnData`): "GET " is a frame of about 1.2 GB, so it waits for more and the
+    client times out, like a drop but with no drop event. Kafka clients themselves are not modelled.
+    """
+    return DirectionVerdict(
+        outcome=Outcome.DROPPED, rule=m.entry.ref, matched=describe_match(m), l7="kafka", l7_rules=rules_text,
+        reason=(f"allowed at L3/L4 by {m.entry.ref}, then sent to Envoy's Kafka parser (Kafka rules "
+                f"{'; '.join(rules_text)}); this request is not Kafka, so the parser waits for a frame that never "
+                "comes and the client times out (Kafka clients are not simulated)"), **common)
+
+
 def _every_port(m: PortMatch) -> bool:
     """An allow without L7 rules that covers every TCP port: Cilium's port-0 filter."""
     spec = m.spec
@@ -133,8 +151,17 @@ def _dns_text(rule) -> str:
     return f"matchName {rule.match_name!r}" if rule.match_name is not None else f"matchPattern {rule.match_pattern!r}"
 
 
+def _kafka_text(rule) -> str:
+    parts = [f"{k}={v!r}" for k, v in (("role", rule.role), ("apiKey", rule.api_key),
+                                       ("apiVersion", rule.api_version), ("clientID", rule.client_id),
+                                       ("topic", rule.topic)) if v]
+    return "{" + ", ".join(parts) + "}" if parts else "{} (any Kafka request)"
+
+
 def _rule_text(m: PortMatch) -> str:
     l7 = _l7_of(m)
     if l7.kind == "http":
         return ", ".join(_http_text(r) for r in l7.http) or "no HTTP rule"
+    if l7.kind == "kafka":
+        return ", ".join(_kafka_text(r) for r in l7.kafka) or "no Kafka rule"
     return ", ".join(_dns_text(r) for r in l7.dns) or "no DNS rule"

@@ -18,7 +18,7 @@ from typing import Literal, Union
 from labs.manifests.objects import SourceRef
 
 __all__ = [
-    "Requirement", "LabelSelector", "PortProtocol", "HeaderMatch", "HTTPRule", "DNSRule", "L7Rules",
+    "Requirement", "LabelSelector", "PortProtocol", "HeaderMatch", "HTTPRule", "DNSRule", "KafkaRule", "L7Rules",
     "PortRule", "ICMPField", "CIDRRule", "ServiceSelector", "FQDNSelector", "PeerRule", "Rule",
     "CiliumPolicy", "KnpPeer", "KnpPort", "KnpRule", "KubeNetworkPolicy", "Policy", "Section",
     "SECTIONS", "ENTITIES",
@@ -98,11 +98,27 @@ class DNSRule:
 
 
 @dataclass(frozen=True)
+class KafkaRule:
+    """One Kafka rule (Cilium 1.19, deprecated there, removed in 1.20): role or apiKey, apiVersion, clientID, topic.
+
+    Empty fields match everything (cilium/proxy `pkg/policy/api/kafka/kafka.go`, type `PortRule`).
+    """
+
+    role: str | None = None
+    api_key: str | None = None
+    api_version: str | None = None
+    client_id: str | None = None
+    topic: str | None = None
+    index: int = 0
+
+
+@dataclass(frozen=True)
 class L7Rules:
-    """Exactly one of http / dns is set (an empty tuple is a valid, empty list)."""
+    """Exactly one of http / dns / kafka is set (an empty tuple is a valid, empty list)."""
 
     http: tuple[HTTPRule, ...] | None = None
     dns: tuple[DNSRule, ...] | None = None
+    kafka: tuple[KafkaRule, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from functools import lru_cache
 from labs.manifests.values import compile_re2, re2_fullmatch
 from labs.policy.endpoints import Traffic, resolve_named_port
 from labs.policy.fqdn import matches_name, matches_pattern
-from labs.policy.model import DNSRule, HTTPRule
+from labs.policy.model import DNSRule, HTTPRule, KafkaRule
 
 __all__ = ["ICMP_NAMES", "ICMPMatcher", "L7Spec", "PortSpec", "http_rule_matches", "dns_rule_matches"]
 
@@ -64,11 +64,12 @@ def dns_rule_matches(rule: DNSRule, name: str) -> bool:
 
 @dataclass(frozen=True)
 class L7Spec:
-    """The L7 rules of one toPorts item: kind "http" or "dns"."""
+    """The L7 rules of one toPorts item: kind "http", "dns" or "kafka"."""
 
     kind: str
     http: tuple[HTTPRule, ...] = ()
     dns: tuple[DNSRule, ...] = ()
+    kafka: tuple[KafkaRule, ...] = ()
     path: str = ""
 
 

@@ -211,6 +211,14 @@ def scenario_from_data(data: Any, file: str, lines: LineMap, *, base: Path | Non
     return sc
 
 
+def _traffic_policy(r: _Reader, spec: dict[str, Any], path: tuple) -> str:
+    value = spec.get("externalTrafficPolicy", "Cluster")
+    if value not in ("Cluster", "Local"):
+        r.problem((*path, "externalTrafficPolicy"), f"expected Cluster or Local, got {value!r}")
+        return "Cluster"
+    return str(value)
+
+
 def _read_cluster(r: _Reader, value: Any, sc: Scenario) -> None:
     cluster = r.mapping(value, ("cluster",), {"namespaces", "pods", "services", "external"})
     ns_map = r.mapping(cluster.get("namespaces"), ("cluster", "namespaces"))
@@ -245,7 +253,8 @@ def _read_cluster(r: _Reader, value: Any, sc: Scenario) -> None:
                            source=SourceRef(r.file, 0, r.lines.line(path))))
     for i, spec in enumerate(r.sequence(cluster.get("services"), ("cluster", "services"))):
         path = ("cluster", "services", i)
-        spec = r.mapping(spec, path, {"name", "namespace", "selector", "ports", "labels", "type"})
+        spec = r.mapping(spec, path, {"name", "namespace", "selector", "ports", "labels", "type",
+                                      "externalTrafficPolicy"})
         svc_ports = []
         for j, p in enumerate(r.sequence(spec.get("ports"), (*path, "ports"))):
             p = r.mapping(p, (*path, "ports", j), {"name", "port", "targetPort", "protocol", "nodePort"})
@@ -259,7 +268,8 @@ def _read_cluster(r: _Reader, value: Any, sc: Scenario) -> None:
                                    r.string(spec.get("namespace", "default"), (*path, "namespace")), tuple(svc_ports),
                                    frozen_map(r.labels(selector, (*path, "selector"))) if selector is not None
                                    else None, str(spec.get("type", "ClusterIP")),
-                                   labels=frozen_map(r.labels(spec.get("labels"), (*path, "labels")))))
+                                   labels=frozen_map(r.labels(spec.get("labels"), (*path, "labels"))),
+                                   external_traffic_policy=_traffic_policy(r, spec, path)))
     for i, spec in enumerate(r.sequence(cluster.get("external"), ("cluster", "external"))):
         spec = r.mapping(spec, ("cluster", "external", i), {"fqdn", "ip"})
         name = r.string(spec.get("fqdn"), ("cluster", "external", i, "fqdn"), required=True)

@@ -103,12 +103,17 @@ def test_traffic_passes_and_cleans_up():
     cluster = ScriptedCluster([(Outcome.ALLOWED, "'kubernetes.default.svc.cluster.local' resolved: 10.96.0.1",
                                 (FLOW,), {}),
                                (Outcome.ALLOWED, "HTTP 200 from ciliumlab-doctor/server (10.244.0.9:8080)",
-                                (FLOW, FLOW), {})])
+                                (FLOW, FLOW), {}),
+                               (Outcome.ALLOWED, "'api.stripe.com' resolved: 198.51.100.10", (),
+                                {"ips": ["198.51.100.10"]}),
+                               (Outcome.ALLOWED, "HTTP 200 from ip:198.51.100.10 (198.51.100.10:80)", (), {})])
     assert lines(traffic_checks(None, cluster=cluster)) == [
         "PASS  test-pods          Two pods running in ciliumlab-doctor (docker.io/library/busybox:1.36.1).",
         "PASS  dns                kube-dns answered: 'kubernetes.default.svc.cluster.local' resolved: 10.96.0.1.",
         "PASS  pod-to-pod         client reached server: HTTP 200 from ciliumlab-doctor/server (10.244.0.9:8080).",
-        "PASS  hubble             Hubble returned 3 flows for the test traffic."]
+        "PASS  hubble             Hubble returned 3 flows for the test traffic.",
+        "PASS  outside-dns        api.stripe.com resolves to 198.51.100.10, the lab's outside network.",
+        "PASS  outside-http       198.51.100.10 answered: HTTP 200 from ip:198.51.100.10 (198.51.100.10:80)."]
     assert cluster.deleted == ["/api/v1/namespaces/ciliumlab-doctor"]
 
 
@@ -116,7 +121,9 @@ def test_traffic_failures_say_what_to_do():
     cluster = ScriptedCluster([(Outcome.DROPPED, "no answer from the DNS server for 'kubernetes.default.svc."
                                 "cluster.local' within 5 s", (), {"hubble_error": "no agent"}),
                                (Outcome.ERROR, "connection refused by ciliumlab-doctor/server (10.244.0.9:8080): "
-                                "nothing listens there", (), {})])
+                                "nothing listens there", (), {}),
+                               (Outcome.ALLOWED, "'api.stripe.com' resolved: 3.18.12.63", (), {"ips": ["3.18.12.63"]}),
+                               (Outcome.DROPPED, "no connection to ip:198.51.100.10 within 5 s", (), {})])
     assert lines(traffic_checks(None, cluster=cluster))[1:] == [
         "FAIL  dns                DNS lookup dropped: no answer from the DNS server for "
         "'kubernetes.default.svc.cluster.local' within 5 s. Fix: Check `kubectl -n kube-system get pods -l "
@@ -125,7 +132,13 @@ def test_traffic_failures_say_what_to_do():
         "(10.244.0.9:8080): nothing listens there. Fix: Run `cilium-dbg status` in a Cilium agent pod; with several "
         "nodes check that the VXLAN port 8472/udp between them is open.",
         "FAIL  hubble             Hubble returned no flows for the test traffic: no agent. Fix: Check that "
-        "hubble.enabled is true and `cilium-dbg status` shows Hubble: Ok."]
+        "hubble.enabled is true and `cilium-dbg status` shows Hubble: Ok.",
+        "WARN  outside-dns        api.stripe.com does not resolve to 198.51.100.10 (resolved to 3.18.12.63). Fix: "
+        "Labs 06 and 08 need the lab's outside network: re-run `vagrant provision` (scripts/provision/outside.sh "
+        "sets it up; see docs/vm.md), or open those labs with backend=\"sim\".",
+        "WARN  outside-http       198.51.100.10 port 80 dropped: no connection to ip:198.51.100.10 within 5 s. Fix: "
+        "Labs 06 and 08 need the lab's outside network: re-run `vagrant provision` (scripts/provision/outside.sh "
+        "sets it up; see docs/vm.md), or open those labs with backend=\"sim\"."]
 
 
 def test_pods_that_do_not_start_are_one_failure_and_still_cleaned_up():

@@ -81,6 +81,7 @@ class Sandbox:
         (self.state / "swap-on").touch()
         (self.state / "fpr").write_text(FINGERPRINT)
         (self.state / "ip-addr.txt").write_text(IP_ADDR_SEVERAL_INTERFACES)
+        (self.state / "Corefile").write_text((FIXTURES / "coredns-Corefile").read_text())
         stub = self.bin / "_stub"
         stub.write_text(STUB.read_text())
         stub.chmod(stub.stat().st_mode | stat.S_IEXEC)

@@ -110,3 +110,61 @@ def test_lab_yaml_and_scenarios_accept_world_and_host_and_refuse_the_rest():
         parse_probe({"from": "internet", "to": "svc:shop/web", "port": 80, "expect": "allowed"})
     with pytest.raises(ValueError, match="DNS probes start from a pod"):
         parse_probe({"from": "host", "dns": "example.com", "expect": "allowed"})
+
+
+LOCAL_SERVICE = """
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  type: NodePort
+  externalTrafficPolicy: Local
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 80, nodePort: 30080}]
+"""
+
+
+def _local(sim: SimCluster) -> SimCluster:
+    sim.apply(LOCAL_SERVICE)
+    return sim
+
+
+def test_external_traffic_policy_local_keeps_the_client_address():
+    """eTP Local, backend on the entry node: no SNAT even without DSR, so `fromEntities: [world]` lets it in."""
+    sim = _local(_cluster("worker-1"))
+    result = sim.probe(_probe("world", "svc:shop/web"))
+    assert result.outcome is Outcome.ALLOWED, result.reason
+    assert "Cilium sees world" in result.detail["via"]
+
+
+def test_external_traffic_policy_local_refuses_on_a_node_without_a_backend():
+    """eTP Local, backend elsewhere: the entry node has no backend and answers port unreachable (not SNAT)."""
+    sim = _cluster("worker-2")
+    assert sim.probe(_probe("world", "svc:shop/web")).outcome is Outcome.DROPPED  # Cluster: SNAT, remote-node
+    _local(sim)
+    result = sim.probe(_probe("world", "svc:shop/web"))
+    assert result.outcome is Outcome.ERROR, result.reason
+    assert "connection refused by node worker-1" in result.reason and "externalTrafficPolicy: Local" in result.reason
+    # From inside the cluster (the node itself) every backend stays reachable.
+    assert "Cilium sees remote-node" in sim.probe(_probe("host", "svc:shop/web")).detail["via"]
+
+
+def test_external_traffic_policy_local_picks_the_local_backend_among_several():
+    sim = _local(_cluster("worker-2"))
+    sim.apply("apiVersion: v1\nkind: Pod\nmetadata: {name: web-2, namespace: shop, labels: {app: web}}\n"
+              "spec:\n  nodeName: worker-1\n  containers: [{name: web, image: nginx}]\n")
+    result = sim.probe(_probe("world", "svc:shop/web"))
+    assert result.outcome is Outcome.ALLOWED, result.reason
+    assert "shop/web-2" in result.detail["via"] and "Cilium sees world" in result.detail["via"]
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("type: NodePort\n  externalTrafficPolicy: Locale", "Unknown externalTrafficPolicy 'Locale'"),
+    ("type: ClusterIP\n  externalTrafficPolicy: Local", "may only be set on a Service reachable from outside"),
+])
+def test_external_traffic_policy_is_validated_like_the_api_server(spec, message):
+    from labs.manifests import ManifestError, load_text
+
+    with pytest.raises(ManifestError, match=message):
+        load_text(LOCAL_SERVICE.replace("type: NodePort\n  externalTrafficPolicy: Local", spec).replace(
+            ", nodePort: 30080", ""), name="svc.yaml")

@@ -43,4 +43,5 @@ def service_from_api(obj: dict[str, Any]) -> Service:
     return Service(name=meta.get("name", ""), namespace=meta.get("namespace", "default"), ports=ports,
                    selector=frozen_map(selector) if selector is not None else None,
                    type=spec.get("type", "ClusterIP"), cluster_ip=spec.get("clusterIP"),
-                   labels=frozen_map(meta.get("labels")), source=_source("Service", meta))
+                   labels=frozen_map(meta.get("labels")), source=_source("Service", meta),
+                   external_traffic_policy=spec.get("externalTrafficPolicy") or "Cluster")

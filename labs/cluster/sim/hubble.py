@@ -163,7 +163,8 @@ class _Builder:
         `decodeIsReply`), and the denying policy, if a deny rule matched, in `*_denied_by`."""
         if not d.enforced:
             return
-        allowed = d.outcome is not Outcome.DROPPED and not d.audited
+        # Kafka: allowed at L4, then stuck in the proxy's parser; audited: a would-be drop let through.
+        allowed = (d.outcome is not Outcome.DROPPED or d.l7 == "kafka") and not d.audited
         verdict = ("REDIRECTED" if d.l7 else "FORWARDED") if allowed else "AUDIT" if d.audited else "DROPPED"
         flow: dict[str, Any] = {"event_type": {"type": 5}, "traffic_direction": d.direction.upper(),
                                 "verdict": verdict}
@@ -230,6 +231,11 @@ def attempt_flows(ctx: FlowContext, verdict: Verdict, src: Endpoint, dst: Endpoi
         if d is None:
             continue
         b.policy_verdict(d, node)
+        if d.l7 == "kafka" and d.outcome is Outcome.DROPPED:
+            # Redirected to Envoy's Kafka parser, which waits for the rest of a frame that never comes
+            # (labs.policy.l7decide._kafka_port): the last event is the redirect, no drop is reported.
+            b.trace("TO_PROXY", node, direction=d.direction.upper())
+            return b.out
         if d.outcome is Outcome.DROPPED:
             b.drop(d, node)
             return b.out

@@ -15,8 +15,16 @@ engine then sees the identity Cilium gives the packet where the backend runs:
 - `host` (the entry node itself) to a backend on the same node: `host`; on another node: `remote-node`.
 - `world` straight to a pod address (routed pod network): `world`.
 
-`externalTrafficPolicy: Local` (the client's address kept, only nodes with a backend answering) is not
-read from the Service here: the labs' Services use the default, Cluster.
+- `world` to a NodePort/LoadBalancer Service with `externalTrafficPolicy: Local`: the entry node only
+  balances to its own backends, so there is no SNAT and Cilium sees `world`; an entry node with no backend of
+  the Service refuses the connection. Cilium v1.19.5 reads the field (`pkg/loadbalancer/reflectors/
+  conversions.go:137-139`), gives the external scope of a NodePort/LoadBalancer frontend node-local
+  backends only (`pkg/loadbalancer/writer/writer.go:716-749`, `shouldUseLocalBackends`), the datapath finds no
+  backend there (`bpf/lib/nodeport.h:2820-2840`, `DROP_NO_SERVICE`) and, with the default
+  `service-no-backend-response: reject` (`pkg/defaults/defaults.go:455`), answers ICMP port unreachable
+  (`bpf/lib/lb.h:2208`), which a client reports as "connection refused" (an `error`, not a policy drop).
+  Documentation/network/kubernetes/kubeproxy-free.rst:324-328 says the same and that traffic from inside
+  the cluster (here `from: host`) still reaches every backend.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from labs.probes import Probe, outside_problem
 
 if TYPE_CHECKING:
     from labs.cluster.sim.state import ObjectStore
+    from labs.manifests.objects import Pod, Service
 
 __all__ = ["EXTERNAL_SERVICE_TYPES", "entry_node", "outside_source"]
 
@@ -41,6 +50,20 @@ def entry_node(nodes: tuple[SimNode, ...] | list[SimNode]) -> SimNode:
     """The node an outside client connects to: the first worker (the control plane when alone)."""
     workers = [n for n in nodes if not n.control_plane]
     return (workers or list(nodes))[0]
+
+
+def _backend_for(svc: Service, pods: list[Pod], entry: SimNode, source: str) -> Pod:
+    """The backend the entry node picks: any with `Cluster`, one on the entry node for `world` with `Local`."""
+    if source != "world" or svc.external_traffic_policy != "Local":
+        return pods[0]
+    local = [p for p in pods if p.node == entry.name]
+    if not local:
+        where = ", ".join(sorted({str(p.node) for p in pods}))
+        raise ResolveError(
+            f"connection refused by node {entry.name}: Service {svc.key} has externalTrafficPolicy: Local and none of "
+            f"its backends runs on {entry.name} (they run on {where}), so the node has no backend for outside "
+            "clients and answers ICMP port unreachable")
+    return local[0]
 
 
 def outside_source(store: ObjectStore, nodes: tuple[SimNode, ...] | list[SimNode], pod_ips: dict[str, str],
@@ -63,7 +86,7 @@ def outside_source(store: ObjectStore, nodes: tuple[SimNode, ...] | list[SimNode
         pods = backends(svc, list(store.pods.values()))
         if not pods:
             raise ResolveError(f"Service {svc.key} has no ready backend pods (its selector matches no pod)")
-        pod = pods[0]
+        pod = _backend_for(svc, pods, entry, probe.source)
         port = pod_port(pod, target_port, probe.protocol)
         node_port = next((p.node_port for p in svc.ports if p.port == svc_port and p.node_port), None)
         front = (f"NodePort {entry.internal_ip}:{node_port}" if node_port and probe.source == "world"

@@ -93,6 +93,11 @@ def _ports(rules: tuple[PortRule, ...]) -> list[dict[str, Any]]:
             if rule.rules.dns is not None:
                 l7["dns"] = [{k: v for k, v in (("matchName", d.match_name), ("matchPattern", d.match_pattern)) if v}
                              for d in rule.rules.dns]
+            if rule.rules.kafka is not None:  # the JSON names of cilium/proxy pkg/policy/api/kafka PortRule
+                fields = (("role", "role"), ("apiKey", "api_key"), ("apiVersion", "api_version"),
+                          ("clientID", "client_id"), ("topic", "topic"))
+                l7["kafka"] = [{key: getattr(r, attr) for key, attr in fields if getattr(r, attr)}
+                               for r in rule.rules.kafka]
             item["rules"] = l7
         found.append(item)
     return found

@@ -16,7 +16,7 @@ from labs.lint.registry import check
 from labs.lint.source import RawDoc
 
 __all__ = ["wrong_api_version", "icmp_as_protocol", "removed_requires", "world_ip_family_entity",
-           "l7_rules_outside_to_ports"]
+           "l7_rules_outside_to_ports", "end_port_below_port", "kafka_rules"]
 
 _API_VERSIONS = {"CiliumNetworkPolicy": "cilium.io/v2", "CiliumClusterwideNetworkPolicy": "cilium.io/v2",
                  "NetworkPolicy": "networking.k8s.io/v1"}
@@ -124,3 +124,46 @@ def l7_rules_outside_to_ports(ctx: LintContext) -> Iterator[Finding]:
                     '    - method: GET\n      path: "/public"')
 
 
+
+
+@check("CL506", "warning", "`endPort` below its `port` (the range collapses to the single port)",
+       "pkg/policy/api/rule_validation.go:643-644 (only DNS rules refuse ranges); pkg/policy/portrange.go:42-44 "
+       "(PortRangeToMaskedPorts: end <= start is one port) in v1.19.5")
+def end_port_below_port(ctx: LintContext) -> Iterator[Finding]:
+    for doc, path, item in _items(ctx):
+        for i, port_rule in enumerate(item.get("toPorts") or []):
+            ports = port_rule.get("ports") if isinstance(port_rule, dict) else None
+            for j, port in enumerate(ports if isinstance(ports, list) else []):
+                if not isinstance(port, dict):
+                    continue
+                start, end = str(port.get("port", "")), port.get("endPort")
+                if not start.isdigit() or not int(start) or isinstance(end, bool) or not isinstance(end, int) \
+                        or not 0 < end < int(start):
+                    continue
+                yield ctx.finding(
+                    "CL506",
+                    f"endPort {end} is below port {start}: Cilium accepts it but opens only port {start}, not the "
+                    f"ports {end}-{start}. Write the lower number in 'port'.",
+                    doc=doc, path=(*path, "toPorts", i, "ports", j, "endPort"),
+                    fix=snippet({"ports": [{"port": str(end), "endPort": int(start),
+                                            "protocol": port.get("protocol", "TCP")}]}))
+
+
+@check("CL507", "warning", "Kafka rules (`rules.kafka`): deprecated in Cilium 1.19, removed in 1.20",
+       "Documentation/operations/upgrade.rst (1.19 notes: Kafka deprecated, removed in v1.20); "
+       "pkg/envoy/xds_server.go:1452-1460 (Kafka through Envoy's Go parser); cilium/proxy proxylib/kafka/parser.go")
+def kafka_rules(ctx: LintContext) -> Iterator[Finding]:
+    for doc, path, item in _items(ctx):
+        for i, port_rule in enumerate(item.get("toPorts") or []):
+            rules = port_rule.get("rules") if isinstance(port_rule, dict) else None
+            if not isinstance(rules, dict) or "kafka" not in rules:
+                continue
+            yield ctx.finding(
+                "CL507",
+                "Kafka rules work in Cilium 1.19 but are deprecated and gone in 1.20. On these ports Envoy's Kafka "
+                "parser reads every request: Kafka requests the rules allow pass, others get a Kafka authorization "
+                "error, and anything that is not Kafka (curl, an HTTP health check) gets no answer and times out.",
+                doc=doc, path=(*path, "toPorts", i, "rules", "kafka"),
+                fix="# keep the L3/L4 part and drop the Kafka rules before upgrading to Cilium 1.20:\n"
+                    + snippet({"toPorts": [{"ports": port_rule.get("ports") or [{"port": "9092",
+                                                                                 "protocol": "TCP"}]}]}))

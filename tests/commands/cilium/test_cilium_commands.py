@@ -331,3 +331,16 @@ def test_policy_get_says_what_it_does_not_render(sim):
               "spec: {podSelector: {}, policyTypes: [Ingress]}\n")
     result = cilium.run_dbg(["policy", "get"], sim)
     assert result.exit_code == 0 and "NetworkPolicy backend/deny" in result.stderr
+
+
+def test_policy_get_shows_kafka_rules_under_their_json_names(sim):
+    """Kafka rules (valid in 1.19) keep their fields as the agent's JSON names them (cilium/proxy kafka.PortRule)."""
+    import json
+
+    sim.apply("apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: topics, namespace: backend}\n"
+              "spec:\n  endpointSelector: {matchLabels: {app: api}}\n  ingress:\n  - toPorts:\n"
+              "    - ports: [{port: \"9092\", protocol: TCP}]\n"
+              "      rules: {kafka: [{role: produce, topic: orders}, {apiKey: fetch, clientID: billing}]}\n")
+    rules = json.loads(cilium.run_dbg(["policy", "get"], sim).stdout.rsplit("Revision: ", 1)[0])
+    assert rules[0]["ingress"][0]["toPorts"][0]["rules"] == {
+        "kafka": [{"role": "produce", "topic": "orders"}, {"apiKey": "fetch", "clientID": "billing"}]}
