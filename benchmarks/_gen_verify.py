@@ -17,6 +17,7 @@ import json
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
 import yaml
 
 from benchmarks._gen_cluster import ClusterSpec, GeneratedCluster, generate
@@ -73,7 +74,8 @@ class VerifyFixture:
             out.append(f"    {doc['metadata']['name']}: {{labels: {_flow(doc['metadata']['labels'])}}}")
         out.append("  pods:")
         for ns, name, labels, _owner in self.pods:
-            ports = ("[{name: dns, containerPort: 53, protocol: UDP}, {name: dns-tcp, containerPort: 53, protocol: TCP}]"
+            ports = ("[{name: dns, containerPort: 53, protocol: UDP}, "
+                     "{name: dns-tcp, containerPort: 53, protocol: TCP}]"
                      if labels.get("k8s-app") == "kube-dns" else
                      "[{name: http, containerPort: 8080, protocol: TCP}, "
                      "{name: metrics, containerPort: 9090, protocol: TCP}]")

@@ -332,7 +332,7 @@ def parse_documents(text: str, *, reference: bool = False) -> list[RawDocument]:
     if _FAST is not None and not reference:
         try:
             return _documents(_FAST(text))
-        except Exception:  # noqa: BLE001 - the reference path below reads it again and says why, in its words
+        except Exception:
             pass
     return _reference_documents(text)
 

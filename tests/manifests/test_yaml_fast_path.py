@@ -36,7 +36,7 @@ def _fast_only(text: str):
     assert yaml_lines._FAST is not None
     try:
         return _snapshot(yaml_lines._documents(yaml_lines._FAST(text)))
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
 
 
