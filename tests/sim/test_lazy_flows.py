@@ -59,3 +59,14 @@ def test_the_wall_clock_builds_flows_late_and_a_given_clock_at_once():
     from labs.cluster.sim import SimCluster
 
     assert SimCluster()._lazy_flows and not SimCluster(clock=lambda: STOPPED)._lazy_flows
+
+
+def test_pending_flows_pickle_and_copy_as_their_tuple():
+    import copy
+    import pickle
+
+    from labs.cluster.sim.pending import PendingFlows
+
+    pending = PendingFlows(lambda: [{"flow": {"verdict": "DROPPED"}}])
+    assert pickle.loads(pickle.dumps(pending)) == ({"flow": {"verdict": "DROPPED"}},)
+    assert copy.deepcopy(pending) == pending and len(pending) == 1 and pending[0]["flow"]["verdict"] == "DROPPED"

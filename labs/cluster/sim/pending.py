@@ -60,6 +60,10 @@ class PendingFlows(Sequence[Flow]):
     def __repr__(self) -> str:
         return repr(self.built())
 
+    def __reduce__(self) -> tuple[type, tuple[tuple[Flow, ...]]]:
+        """Pickled and copied as the plain tuple of its flows (the builder is a closure)."""
+        return tuple, (self.built(),)
+
 
 def frozen_context(ctx: FlowContext, endpoints: Sequence[Endpoint], now: datetime) -> FlowContext:
     """`ctx` with the answers for `endpoints` read now, in their order, and a clock stopped at `now`.
