@@ -4,6 +4,17 @@ PyYAML's composer keeps a start mark on every node; we build plain Python data f
 ourselves and record, for each field path, the 1-based line where it was written. Duplicate
 mapping keys are reported (the API server's YAML decoder rejects them; PyYAML would silently keep
 the last one).
+
+Two composers give the node tree. The fast one is libyaml's, through PyYAML's C binding
+(`yaml._yaml.CParser`: scanner, parser and composer in C, marks on every node); go-yaml v2, which
+the API server reads YAML with, is itself a Go translation of libyaml (`yaml.v2/scannerc.go`,
+`parserc.go`). The reference one is PyYAML's pure-Python composer below (`_Loader`), which also
+allows an anchor to be redefined (go-yaml takes the latest definition; libyaml's composer refuses
+it) and refuses nesting deeper than MAX_DEPTH while scanning. Both trees go through the same
+`_Builder` (go-yaml's scalar rules, alias counting, depth bound, null keys). Whenever the fast path
+raises anything, the text is read again by the reference path, so every error message, and every
+document only the reference path accepts, stay what they were. libyaml's own nesting limit (1000
+levels) bounds the C composer's recursion.
 """
 
 from __future__ import annotations
@@ -134,6 +145,30 @@ class _Loader(yaml.SafeLoader):
             return self.compose_mapping_node(anchor)  # type: ignore[arg-type]
         finally:
             self._depth -= 1
+
+
+_FAST: type | None = None
+try:
+    from yaml._yaml import CParser as _CParser
+    _HAVE_LIBYAML = True
+except ImportError:  # PyYAML without libyaml: the reference composer only
+    _HAVE_LIBYAML = False
+if _HAVE_LIBYAML:
+    class _CLoader(_CParser, yaml.resolver.Resolver):
+        """libyaml's composer with the scalar tags of `_Loader` (plain scalars keep `_PLAIN`)."""
+
+        def __init__(self, stream: str):
+            _CParser.__init__(self, stream)
+            yaml.resolver.Resolver.__init__(self)
+
+        def resolve(self, kind, value, implicit):
+            if kind is yaml.ScalarNode:
+                if implicit[0]:
+                    return _MERGE if value == "<<" else _PLAIN
+                return "tag:yaml.org,2002:str"
+            return super().resolve(kind, value, implicit)
+
+    _FAST = _CLoader
 
 
 _SEPARATOR = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
@@ -281,8 +316,10 @@ class _Builder:
         return merged
 
 
-def parse_documents(text: str) -> list[RawDocument]:
+def parse_documents(text: str, *, reference: bool = False) -> list[RawDocument]:
     """Every non-empty document of `text` with its index among all documents of the stream.
+
+    `reference=True` reads with the pure-Python composer only (tests compare the two paths).
 
     Raises YamlSyntaxError (with the line and document index) when the text is not YAML, or is YAML
     the API server's decoder refuses (excessive aliasing, null keys) or the course refuses (nesting
@@ -294,10 +331,38 @@ def parse_documents(text: str) -> list[RawDocument]:
         index = len(_SEPARATOR.findall(text, 0, bad.start()))
         raise YamlSyntaxError(f"This is not valid YAML: the control character {_char_name(bad.group())} at line "
                               f"{bad_line} is not allowed in YAML text; remove it.", bad_line, index)
+    if _FAST is not None and not reference:
+        try:
+            return _documents(_FAST(text))
+        except Exception:
+            pass
+    return _reference_documents(text)
+
+
+def _documents(loader: Any) -> list[RawDocument]:
+    """Every non-empty document the loader composes, built by `_Builder`."""
     documents: list[RawDocument] = []
+    index = 0
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                doc = RawDocument(data=None, index=index, lines=LineMap(start=node.start_mark.line + 1))
+                doc.data = _Builder(doc).build(node, ())
+                if doc.data is not None:
+                    documents.append(doc)
+            index += 1
+    finally:
+        loader.dispose()
+    return documents
+
+
+def _reference_documents(text: str) -> list[RawDocument]:
+    """parse_documents with PyYAML's pure-Python composer: the reference, and every error message."""
     index = 0
     loader = _Loader(text)
     try:
+        documents: list[RawDocument] = []
         while loader.check_node():
             node = loader.get_node()
             if node is not None:

@@ -246,8 +246,11 @@ def cidr_pod_notes(rules: Rules, direction: str, subject_labels: LabelSet, peer_
     Documentation/network/kubernetes/policy.rst:51, cilium/cilium#9209).
     """
     selection = rules.select(direction, subject_labels)
+    notes: list[str] = []
+    if not any(not rules.entries[pos].deny and isinstance(rules.entries[pos].peer, CIDRPeer)
+               for pos, _number in selection.rule_items):
+        return ()
     address = ipaddress.ip_address(peer_ip)
-    notes = []
     for pos, _number in selection.rule_items:
         entry = rules.entries[pos]
         if entry.deny or not isinstance(entry.peer, CIDRPeer):

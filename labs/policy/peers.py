@@ -7,6 +7,7 @@ pods, toServices translated to the Service's selector, toFQDNs matching names th
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass
 from typing import Protocol
@@ -101,10 +102,16 @@ class CIDRPeer:
     def covering(self, addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
         """The rule whose range holds `addr` (outside its exceptions), written out; whoever owns the address."""
         for rule in self.rules:
-            net = ipaddress.ip_network(rule.cidr, strict=False)
-            if addr in net and not any(addr in ipaddress.ip_network(e, strict=False) for e in rule.except_):
+            net = _network(rule.cidr)
+            if addr in net and not any(addr in _network(e) for e in rule.except_):
                 return f"{self.field} {rule.cidr}" + (f" except {', '.join(rule.except_)}" if rule.except_ else "")
         return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """A CIDR as a network, parsed once (a verify run asks about the same few ranges for every probe)."""
+    return ipaddress.ip_network(cidr, strict=False)
 
 
 @dataclass(frozen=True)

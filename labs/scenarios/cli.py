@@ -8,10 +8,10 @@ Exit 0 when every probe matches its `expect`, 1 when any does not, 2 when any in
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from labs.manifests.errors import ManifestError
+from labs.scenarios.indented_json import dumps_indented
 from labs.scenarios.run import run_scenario
 from labs.scenarios.spec import load_scenario
 
@@ -50,8 +50,8 @@ def run(args: argparse.Namespace) -> int:
     passed = sum(r.passed for r in results)
     failed = sum(r.failed for r in results)
     if args.json:
-        print(json.dumps({"scenarios": [r.to_json() for r in results], "passed": passed, "failed": failed,
-                          "invalid": invalid}, indent=1))
+        print(dumps_indented({"scenarios": [r.to_json() for r in results], "passed": passed, "failed": failed,
+                              "invalid": invalid}, indent=1))
     else:
         for r in results:
             print(r.report())

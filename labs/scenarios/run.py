@@ -83,11 +83,13 @@ def _policy_set(scenario: Scenario) -> ManifestSet:
                                      p.kind, p.name) for p in exc.problems]) from None
 
 
-def build_sim_cluster(scenario: Scenario):
-    """A fresh SimCluster with everything the scenario describes (raises ManifestError if invalid)."""
+def build_sim_cluster(scenario: Scenario, **options: Any):
+    """A fresh SimCluster with everything the scenario describes (raises ManifestError if invalid).
+
+    `options` go to SimCluster (tests pass a clock, or choose eager or lazy flows)."""
     from labs.cluster.sim import SimCluster
 
-    cluster = SimCluster(enforcement=scenario.enforcement, external=scenario.external)
+    cluster = SimCluster(enforcement=scenario.enforcement, external=scenario.external, **options)
     base = ManifestSet(namespaces=list(scenario.namespaces), pods=list(scenario.pods),
                        services=list(scenario.services))
     parts = [base]

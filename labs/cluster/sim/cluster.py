@@ -24,6 +24,7 @@ from labs.cluster.sim.network import (
 )
 from labs.cluster.sim.nodeports import allocate_node_ports
 from labs.cluster.sim.outside import outside_source
+from labs.cluster.sim.pending import PendingFlows, frozen_context
 from labs.cluster.sim.records import Records, record_namespace
 from labs.cluster.sim.resolve import Resolved, ResolveError, backends, cluster_dns_name
 from labs.cluster.sim.state import ObjectStore
@@ -59,7 +60,7 @@ class SimCluster(TargetsMixin):
 
     def __init__(self, *, workers: int = 1, enforcement: str = "default",
                  external: dict[str, str] | None = None, clock: Callable[[], datetime] | None = None,
-                 reason: str = "simulated cluster (no real cluster in use)"):
+                 reason: str = "simulated cluster (no real cluster in use)", lazy_flows: bool | None = None):
         self.nodes: tuple[SimNode, ...] = default_nodes(workers)
         self.addressing = Addressing(self.nodes)
         self.store = ObjectStore()
@@ -72,7 +73,12 @@ class SimCluster(TargetsMixin):
         """Address -> names the DNS proxy saw resolve to it (what toFQDNs selects on)."""
         self._pod_ip: dict[str, str] = {}
         self._endpoint_ids: dict[str, int] = {}
-        self._flows: list[dict[str, Any]] = []
+        self._flows: list[dict[str, Any] | PendingFlows] = []
+        self._lazy_flows = clock is None if lazy_flows is None else lazy_flows
+        """Build a probe's flows when read (pending.py). Off by default under a given clock, which the
+        builder then calls once per event as before (tests' clocks tick per call); the wall clock is read
+        once per attempt instead."""
+        self._endpoints: dict[tuple[str, bool], tuple[Pod, str | None, Any, Endpoint]] = {}
         self._engine: PolicyEngine | None = None
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self.records = Records(self._clock)
@@ -285,7 +291,13 @@ class SimCluster(TargetsMixin):
         from labs.cluster.sim.hubble import iso
 
         cut = iso(since) if since else ""
-        picked = [f for f in self._flows if f["time"] > cut]
+        every: list[dict[str, Any]] = []
+        for item in self._flows:
+            if isinstance(item, PendingFlows):
+                every.extend(item)
+            else:
+                every.append(item)
+        picked = [f for f in every if f["time"] > cut]
         return picked[-limit:]
 
     @property
@@ -348,8 +360,16 @@ class SimCluster(TargetsMixin):
             return self._self_connect(probe, resolved, flows)
         verdict = self.engine.verdict(src, dst, traffic, **self._audit_flags(src, dst))
         self.last_evaluation = Evaluation(src, dst, traffic, verdict)
-        flows += attempt_flows(self._flow_context(), verdict, src, dst, traffic, 40000 + self._probe_count % 20000)
-        self._flows.extend(flows)
+        src_port = 40000 + self._probe_count % 20000
+        attempt: Sequence[dict[str, Any]]
+        if self._lazy_flows and not flows:
+            ctx = frozen_context(self._flow_context(), (src, dst), self._clock())
+            attempt = PendingFlows(lambda: attempt_flows(ctx, verdict, src, dst, traffic, src_port))
+            self._flows.append(attempt)
+        else:
+            flows += attempt_flows(self._flow_context(), verdict, src, dst, traffic, src_port)
+            self._flows.extend(flows)
+            attempt = tuple(flows)
         detail: dict[str, Any] = {"destination_ip": resolved.ip}
         if resolved.via:
             detail["via"] = resolved.via
@@ -357,7 +377,7 @@ class SimCluster(TargetsMixin):
             detail["http_status"] = 403
         elif http is not None and verdict.outcome is Outcome.ALLOWED:
             detail["http_status"] = 200
-        return ProbeResult(probe, verdict.outcome, verdict.reason, tuple(flows), verdict, detail)
+        return ProbeResult(probe, verdict.outcome, verdict.reason, attempt, verdict, detail)  # type: ignore[arg-type]
 
     def _self_connect(self, probe: Probe, resolved: Resolved, flows: list[dict[str, Any]]) -> ProbeResult:
         """A pod reaching its own address is never policed.
@@ -444,8 +464,15 @@ class SimCluster(TargetsMixin):
         return dict(ns.labels) if ns else {}
 
     def _endpoint(self, pod: Pod, viewer_node: str | None = None) -> Endpoint:
-        ep = pod_endpoint(pod, self._pod_ip.get(pod.key), self._namespace_labels(pod.namespace),
-                          node_is_host=viewer_node is None or viewer_node == pod.node)
+        """The pod as the engine sees it; kept while the pod, its address and its namespace are the same."""
+        node_is_host = viewer_node is None or viewer_node == pod.node
+        ip = self._pod_ip.get(pod.key)
+        ns = self.store.namespaces.get(pod.namespace)
+        cached = self._endpoints.get((pod.key, node_is_host))
+        if cached is not None and cached[0] is pod and cached[1] == ip and cached[2] is ns:
+            return cached[3]
+        ep = pod_endpoint(pod, ip, self._namespace_labels(pod.namespace), node_is_host=node_is_host)
+        self._endpoints[(pod.key, node_is_host)] = (pod, ip, ns, ep)
         return ep
 
     def _identity(self, ep: Endpoint) -> int:

@@ -1,0 +1,172 @@
+"""`labs verify --json` on a large generated NetworkPolicy scenario, against network-config-analyzer.
+
+    python benchmarks/verify.py                 # 200 workloads, 420 NetworkPolicies, 40,200 probes; 3 rounds
+    python benchmarks/verify.py --rounds 5
+    python benchmarks/verify.py --namespaces 6 --apps 5 --policies 60   # a small run
+
+The fixture comes from `_gen_verify.py` (seeded; nothing is stored). NCA (`.venv-nca`, installed on
+first use) reads the same Namespaces, one-replica Deployments and NetworkPolicies; its first run also
+gives the expected outcome of every pod-to-pod probe between different Deployments (allowed when NCA
+lists the port for that pair, else dropped), written into the scenario as `expect`, so `labs verify`
+itself reports how many of its verdicts agree with NCA's. Not compared (no `expect`): a pod reaching
+itself (NCA prints no row for it; Cilium never polices it) and the probes to an outside address.
+
+Then both commands run in turn, a round being one `labs verify` and one `nca`, each timed as a whole
+process from start to exit (start-up, reading, deciding, printing), wall clock and CPU; the ratio
+is taken per round and printed with the min, median and max. Nothing passes or fails on time; exit 1
+when any verdict disagrees with NCA.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks._gen_verify import FixtureProbe, VerifySpec, fixture  # noqa: E402
+from benchmarks._nca import Connections, ensure_nca, parse_connections, parse_rows  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    spec = VerifySpec(args.namespaces, args.apps, args.policies, args.seed)
+    print(f"# labs verify benchmark, {date.today()} on {platform.node() or 'this machine'} ({platform.machine()}, "
+          f"{os.cpu_count()} CPUs, Python {platform.python_version()}), load average {_load()}")
+    fx = fixture(spec)
+    nca = ensure_nca(args.nca_venv)
+    with tempfile.TemporaryDirectory(prefix="verify-bench-") as tmp:
+        folder = Path(tmp)
+        policies, resources = folder / "policies", folder / "resources"
+        policies.mkdir()
+        resources.mkdir()
+        pol_text, res_text = fx.nca_inputs()
+        (policies / "policies.yaml").write_text(pol_text)
+        (resources / "workloads.yaml").write_text(res_text)
+        nca_cmd = [str(nca), "--connectivity", str(policies), "-r", str(resources), "-o", "txt_no_fw_rules",
+                   "--output_endpoints", "deployments"]
+        print("NCA, first run (its verdicts become the scenario's expectations) ...", flush=True)
+        first = _timed(nca_cmd, args.timeout)
+        if first.code != 0:
+            print(f"nca failed ({first.code}): {first.stderr[-2000:]}")
+            return 2
+        expect = _expectations(fx, first.stdout)
+        scenario = folder / "scenario.yaml"
+        scenario.write_text(fx.scenario_text(expect))
+        size = scenario.stat().st_size
+        compared = sum(expect(p) is not None for p in fx.probes)
+        print(f"fixture: {len(fx.pods)} workloads (one pod each), {len(fx.cluster.network_policies)} NetworkPolicies, "
+              f"{len(fx.probes)} probes ({compared} with NCA's verdict as `expect`), scenario file "
+              f"{size / 1e6:.2f} MB; NCA input {len(pol_text) / 1e6:.2f} MB policies, {len(res_text) / 1e6:.2f} MB "
+              f"workloads; seed {spec.seed}")
+        verify_cmd = [sys.executable, "-m", "labs", "verify", "--json", str(scenario)]
+        agree_ok = _agreement(_timed(verify_cmd, args.timeout, cwd=ROOT), compared)
+
+        rows: list[tuple[_Run, _Run]] = []
+        for n in range(args.rounds):
+            ours = _timed(verify_cmd, args.timeout, cwd=ROOT)
+            theirs = _timed(nca_cmd, args.timeout)
+            rows.append((ours, theirs))
+            print(f"round {n + 1}: labs verify {ours.wall:.2f} s wall / {ours.cpu:.2f} s CPU (exit {ours.code}); "
+                  f"nca {theirs.wall:.2f} s wall / {theirs.cpu:.2f} s CPU (exit {theirs.code}); "
+                  f"ratio nca/labs {theirs.wall / ours.wall:.1f}x wall, {theirs.cpu / ours.cpu:.1f}x CPU; "
+                  f"load average {_load()}", flush=True)
+    _summary("labs verify wall (s)", [o.wall for o, _ in rows])
+    _summary("labs verify CPU (s)", [o.cpu for o, _ in rows])
+    _summary("nca wall (s)", [t.wall for _, t in rows])
+    _summary("nca CPU (s)", [t.cpu for _, t in rows])
+    _summary("ratio nca/labs, wall, per round", [t.wall / o.wall for o, t in rows], "x")
+    _summary("ratio nca/labs, CPU, per round", [t.cpu / o.cpu for o, t in rows], "x")
+    print("target: at least 18x faster than NCA (goal 100x)")
+    return 0 if agree_ok else 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    p.add_argument("--rounds", type=int, default=3, help="timed rounds of (labs verify, nca); default 3")
+    p.add_argument("--seed", type=int, default=VerifySpec.seed)
+    p.add_argument("--namespaces", type=int, default=VerifySpec.namespaces)
+    p.add_argument("--apps", type=int, default=VerifySpec.apps_per_namespace, help="workloads per namespace")
+    p.add_argument("--policies", type=int, default=VerifySpec.policies, help="NetworkPolicies")
+    p.add_argument("--timeout", type=float, default=1800.0, help="seconds one command may run (default 1800)")
+    p.add_argument("--nca-venv", type=Path, default=ROOT / ".venv-nca", help="NCA's own virtual environment")
+    return p
+
+
+class _Run:
+    def __init__(self, wall: float, cpu: float, code: int, stdout: str, stderr: str):
+        self.wall, self.cpu, self.code, self.stdout, self.stderr = wall, cpu, code, stdout, stderr
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(cmd: list[str], timeout: float, cwd: Path | None = None) -> _Run:
+    cpu, start = _children_cpu(), time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd)
+    return _Run(time.perf_counter() - start, _children_cpu() - cpu, done.returncode, done.stdout, done.stderr)
+
+
+def _expectations(fx, nca_stdout: str):
+    """probe -> "allowed"/"dropped" from NCA's rows, None where NCA says nothing comparable."""
+    rows, _ip_rows = parse_rows(nca_stdout)
+    nothing = Connections()
+    allowed: dict[tuple[str, str], Connections] = {}
+    for src, dst, conn in rows:
+        allowed[src, dst] = allowed.get((src, dst), nothing).merged(parse_connections(conn))
+    owners = {f"{ns}/{name}": f"{ns}/{owner}" for ns, name, _labels, owner in fx.pods}
+
+    def expect(p: FixtureProbe) -> str | None:
+        if not p.pod_to_pod or owners[p.source] == owners[p.target]:
+            return None
+        conn = allowed.get((owners[p.source], owners[p.target]), nothing)
+        return "allowed" if conn.allows(p.protocol, p.port) else "dropped"
+
+    return expect
+
+
+def _agreement(run: _Run, compared: int) -> bool:
+    if run.code not in (0, 1):
+        print(f"labs verify failed ({run.code}): {run.stderr[-2000:]}")
+        return False
+    report = json.loads(run.stdout)
+    probes = [p for s in report["scenarios"] for p in s["probes"]]
+    checked = [p for p in probes if p["expect"] is not None]
+    wrong = [p for p in checked if not p["ok"]]
+    print(f"agreement with NCA: {len(checked) - len(wrong)}/{len(checked)} pod-to-pod probes between different "
+          f"workloads (expected {compared}); labs verify: {report['passed']} passed, {report['failed']} failed")
+    for p in wrong[:10]:
+        print(f"  DISAGREE {p['from']} -> {p['to']} {p['port']}/{p['protocol']}: NCA {p['expect']}, "
+              f"labs {p['observed']} ({p['reason']})")
+    return not wrong and len(checked) == compared
+
+
+def _summary(what: str, values: list[float], unit: str = "") -> None:
+    if values:
+        print(f"{what}: min {min(values):.2f}{unit}, median {statistics.median(values):.2f}{unit}, "
+              f"max {max(values):.2f}{unit} ({len(values)} rounds)")
+
+
+def _load() -> str:
+    try:
+        return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
