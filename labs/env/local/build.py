@@ -26,11 +26,14 @@ import yaml
 
 from labs.env.local.layout import LocalClusterError, Versions, cache_root
 
-__all__ = ["COMPONENTS", "Binaries", "unstage_go_mod", "etcd_version_of", "ensure_binaries", "find_go",
-           "go_module_dir"]
+__all__ = ["COMPONENTS", "NODE_COMPONENTS", "Binaries", "NodeBinaries", "unstage_go_mod", "etcd_version_of",
+           "coredns_version_of", "ensure_binaries", "ensure_node_binaries", "find_go", "go_module_dir"]
 
 COMPONENTS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
+NODE_COMPONENTS = ("kubelet", "kube-proxy")
 STAMP = "BUILT.json"
+HTTP_ECHO = ("github.com/hashicorp/http-echo", "1.0.0")
+"""The server image the course's manifests name (hashicorp/http-echo:1.0.0), built from its Go module."""
 
 
 @dataclass(frozen=True)
@@ -51,11 +54,13 @@ def find_go() -> str:
     return found
 
 
-def _go_env() -> dict[str, str]:
+def _go_env(static: bool = False) -> dict[str, str]:
     env = dict(os.environ)
     env["GOFLAGS"] = "-mod=mod"
     env["GOTOOLCHAIN"] = "local"
     env["GOWORK"] = "off"
+    if static:  # binaries that go into images run without the host's C library
+        env["CGO_ENABLED"] = "0"
     return env
 
 
@@ -113,10 +118,11 @@ def _ldflags(version: str, commit: str) -> str:
     return " ".join(flags)
 
 
-def _go_build(cmd: list[str], cwd: Path, what: str, say: Callable[[str], None], every: float = 30.0) -> None:
+def _go_build(cmd: list[str], cwd: Path, what: str, say: Callable[[str], None], every: float = 30.0,
+              static: bool = False) -> None:
     """Run `go build -v`, printing how many packages were compiled every `every` seconds."""
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=_go_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    proc = subprocess.Popen(cmd, cwd=cwd, env=_go_env(static), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
     lines: list[str] = []
     done = threading.Event()
@@ -159,15 +165,30 @@ def _prepare_kubernetes(go: str, versions: Versions, work: Path, say: Callable[[
     return src, commit, etcd_version_of(source)
 
 
-def _prepare_etcd(go: str, version: str, work: Path) -> Path:
-    src = work / "etcd"
+def _wrapper_module(go: str, name: str, module: str, version: str, work: Path) -> Path:
+    """A one-requirement module that builds `module`'s main package at `version` with its own go.mod's
+    requirements (replace directives of a dependency are ignored by Go)."""
+    src = work / name
     src.mkdir(parents=True, exist_ok=True)
     gomod = src / "go.mod"
-    if not gomod.exists() or f"v{version}" not in gomod.read_text():
-        gomod.write_text("module ciliumlab.local/etcd\n\ngo 1.25\n")
+    if not gomod.exists() or f"{module} v{version}" not in gomod.read_text():
+        gomod.write_text(f"module ciliumlab.local/{name}\n\ngo 1.25\n")
         (src / "go.sum").unlink(missing_ok=True)
-        _run([go, "get", f"go.etcd.io/etcd/server/v3@v{version}"], src, f"Resolving etcd v{version}")
+        _run([go, "get", f"{module}@v{version}"], src, f"Resolving {module} v{version}")
     return src
+
+
+def _prepare_etcd(go: str, version: str, work: Path) -> Path:
+    return _wrapper_module(go, "etcd", "go.etcd.io/etcd/server/v3", version, work)
+
+
+def coredns_version_of(kubernetes_dir: Path) -> str:
+    """The CoreDNS version kubeadm deploys with this Kubernetes release (build/dependencies.yaml)."""
+    deps = yaml.safe_load((kubernetes_dir / "build" / "dependencies.yaml").read_text())
+    for dep in deps.get("dependencies") or []:
+        if dep.get("name") == "coredns-kubeadm":
+            return str(dep["version"]).lstrip("v")
+    raise LocalClusterError(f"{kubernetes_dir}/build/dependencies.yaml names no CoreDNS version")
 
 
 def _cached(bin_dir: Path, versions: Versions) -> Binaries | None:
@@ -219,3 +240,99 @@ def ensure_binaries(versions: Versions, *, out: TextIO | None = None, root: Path
     staging.rename(bin_dir)
     say(f">> built in {time.monotonic() - started:.0f} s")
     return Binaries(bin_dir, versions.kubernetes, etcd)
+
+
+@dataclass(frozen=True)
+class NodeBinaries:
+    """kubelet, kube-proxy, coredns, http-echo and the pause binary of one Kubernetes version."""
+
+    directory: Path
+    kubernetes: str
+    coredns: str
+    pause_version: str
+
+    def path(self, name: str) -> Path:
+        return self.directory / name
+
+
+def pause_version_of(kubernetes_dir: Path) -> str:
+    """The pause image tag this release's kubeadm uses (PauseVersion in cmd/kubeadm/app/constants)."""
+    try:
+        text = (kubernetes_dir / "cmd" / "kubeadm" / "app" / "constants" / "constants.go").read_text()
+    except OSError:
+        text = ""
+    found = re.search(r'PauseVersion = "([^"]+)"', text)
+    if not found:
+        raise LocalClusterError(f"{kubernetes_dir}/cmd/kubeadm/app/constants/constants.go names no PauseVersion")
+    return found.group(1)
+
+
+def _cached_node(bin_dir: Path, versions: Versions) -> NodeBinaries | None:
+    stamp = bin_dir / STAMP
+    if not stamp.exists():
+        return None
+    data = json.loads(stamp.read_text())
+    names = [*NODE_COMPONENTS, "coredns", "http-echo", "pause"]
+    if data.get("kubernetes") != versions.kubernetes or not all((bin_dir / n).is_file() for n in names):
+        return None
+    return NodeBinaries(bin_dir, versions.kubernetes, str(data["coredns"]), str(data["pause"]))
+
+
+def _build_pause(kube_src: Path, version: str, target: Path) -> None:
+    """Kubernetes' own pause.c (build/pause/linux), linked statically so it runs in an empty image."""
+    cc = shutil.which("gcc") or shutil.which("cc")
+    if not cc:
+        raise LocalClusterError("no C compiler (gcc) for the pause binary: apt-get install gcc libc6-dev")
+    source = kube_src / "build" / "pause" / "linux" / "pause.c"
+    proc = subprocess.run([cc, "-Os", "-static", "-Wall", f'-DVERSION=v{version}', "-o", str(target), str(source)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise LocalClusterError(f"compiling {source} failed (exit {proc.returncode}); a static C library is needed "
+                                f"(apt-get install libc6-dev):\n{proc.stderr[-1500:]}")
+
+
+def ensure_node_binaries(versions: Versions, *, out: TextIO | None = None, root: Path | None = None) -> NodeBinaries:
+    """The node's binaries, built once per version from the same Kubernetes tree as the control plane."""
+    stream = out or sys.stderr
+
+    def say(text: str) -> None:
+        print(text, file=stream, flush=True)
+
+    base = (root or cache_root()) / versions.kubernetes
+    bin_dir = base / "node-bin"
+    found = _cached_node(bin_dir, versions)
+    if found:
+        return found
+    go = find_go()
+    work = base / "src"
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    say(f">> building the node (kubelet, kube-proxy, CoreDNS, http-echo, pause) v{versions.kubernetes} into {bin_dir} "
+        "(first time only; about 10 minutes on two idle cores)")
+    kube_src, commit, _etcd = _prepare_kubernetes(go, versions, work, say)
+    coredns = coredns_version_of(kube_src)
+    pause = pause_version_of(kube_src)
+    staging = base / "node-bin.partial"
+    staging.mkdir(parents=True, exist_ok=True)
+    nice = ["nice", "-n", "10"] if shutil.which("nice") else []
+    say(f">> compiling {', '.join(NODE_COMPONENTS)}")
+    _go_build([*nice, go, "build", "-v", "-trimpath", "-ldflags", _ldflags(versions.kubernetes, commit),
+               "-o", str(staging) + "/", *[f"./cmd/{c}" for c in NODE_COMPONENTS]], kube_src, "kubelet", say)
+    say(f">> compiling CoreDNS v{coredns} (github.com/coredns/coredns)")
+    src = _wrapper_module(go, "coredns", "github.com/coredns/coredns", coredns, work)
+    _go_build([*nice, go, "build", "-v", "-trimpath", "-ldflags", "-s -w", "-o", str(staging / "coredns"),
+               "github.com/coredns/coredns"], src, "coredns", say, static=True)
+    module, echo_version = HTTP_ECHO
+    say(f">> compiling http-echo v{echo_version} ({module})")
+    src = _wrapper_module(go, "http-echo", module, echo_version, work)
+    _go_build([*nice, go, "build", "-v", "-trimpath", "-ldflags", "-s -w", "-o", str(staging / "http-echo"), module],
+              src, "http-echo", say, static=True)
+    say(f">> compiling pause {pause} (build/pause/linux/pause.c)")
+    _build_pause(kube_src, pause, staging / "pause")
+    (staging / STAMP).write_text(json.dumps({"kubernetes": versions.kubernetes, "commit": commit, "coredns": coredns,
+                                             "pause": pause, "seconds": round(time.monotonic() - started)}) + "\n")
+    if bin_dir.exists():
+        shutil.rmtree(bin_dir)
+    staging.rename(bin_dir)
+    say(f">> node built in {time.monotonic() - started:.0f} s")
+    return NodeBinaries(bin_dir, versions.kubernetes, coredns, pause)
