@@ -276,7 +276,7 @@ def _sandbox_netns(npaths: NodePaths) -> list[str]:
         with contextlib.suppress(ValueError, TypeError, AttributeError):
             spec = json.loads(info.stdout).get("Spec") or {}
             for ns in (spec.get("linux") or {}).get("namespaces") or []:
-                if ns.get("type") == "network" and ns.get("path", "").startswith("/var/run/netns/"):
+                if ns.get("type") == "network" and ns.get("path") and not ns["path"].startswith("/proc/"):
                     found.append(ns["path"])
     return sorted(set(found))
 

@@ -102,12 +102,14 @@ def cni_bin_dir() -> str:
 def containerd_config(paths: NodePaths, sandbox_image: str) -> str:
     """containerd 1.6/1.7 (config version 2): own root, state and socket; CRI with runc, cgroupfs, the CNI
     directories of this node. Unprivileged ports and ICMP are allowed in pods, containerd 2's default, so
-    images that run as a user (http-echo on port 80, ping in the client) behave as on the course VM."""
+    images that run as a user (http-echo on port 80, ping in the client) behave as on the course VM. Pods'
+    network namespaces are mounted under the node's state directory, not /var/run/netns."""
     cri = {
         "sandbox_image": sandbox_image,
         "enable_unprivileged_ports": True,
         "enable_unprivileged_icmp": True,
         "restrict_oom_score_adj": False,
+        "netns_mounts_under_state_dir": True,
         "containerd": {"default_runtime_name": "runc", "snapshotter": "overlayfs",
                        "runtimes": {"runc": {"runtime_type": "io.containerd.runc.v2",
                                              "options": {"SystemdCgroup": False}}}},
