@@ -115,7 +115,7 @@ def up(state_dir: Path, versions: Versions, *, timeout: float = 180.0, out: Text
             return paths.kubeconfig
         if node.node_requested(paths):
             node.down_node(paths, out=out)
-        _start_node(paths, versions, time.monotonic() + timeout, out, cache)
+        _start_node(paths, versions, timeout, out, cache)
         return paths.kubeconfig
     if any(running.values()):
         print(">> some components of the local cluster stopped; restarting all of them", file=out, flush=True)
@@ -135,18 +135,18 @@ def up(state_dir: Path, versions: Versions, *, timeout: float = 180.0, out: Text
         down(state_dir, out=out)
         raise
     if with_node:
-        _start_node(paths, versions, time.monotonic() + timeout, out, cache)
+        _start_node(paths, versions, timeout, out, cache)
     return paths.kubeconfig
 
 
-def _start_node(paths: Paths, versions: Versions, deadline: float, out: TextIO, cache: Path | None) -> None:
+def _start_node(paths: Paths, versions: Versions, timeout: float, out: TextIO, cache: Path | None) -> None:
     """Start the node on the running control plane; on failure stop the node (the control plane stays)."""
     ports = _load_ports(paths)
     if ports is None:
         raise LocalClusterError(f"{paths.state} is unreadable: run `down` and `up` again")
     admin = AdminClient(ports.apiserver, paths.pki, timeout=10.0)
     try:
-        node.up_node(paths, versions, admin, ports.apiserver, deadline=deadline, out=out, cache=cache)
+        node.up_node(paths, versions, admin, ports.apiserver, timeout=timeout, out=out, cache=cache)
     except BaseException:
         if node.node_requested(paths):
             node.down_node(paths, out=out)

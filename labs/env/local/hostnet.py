@@ -14,12 +14,19 @@ import os
 import subprocess
 from pathlib import Path
 
-__all__ = ["run", "link_exists", "add_node_link", "delete_link", "read_sysctl", "write_sysctl", "SYSCTLS",
-           "mounts_under", "unmount_under", "remove_netns", "delete_cni_rules", "remove_cgroups"]
+__all__ = ["run", "link_exists", "add_node_link", "delete_link", "read_sysctl", "write_sysctl", "SYSCTLS", "RESTORED",
+           "mounts_under", "unmount_under", "remove_netns", "delete_cni_rules", "delete_kubelet_chains",
+           "remove_cgroups"]
 
 SYSCTLS = {"net/ipv4/ip_forward": "1", "net/bridge/bridge-nf-call-iptables": "1"}
 """Pods reach Services through kube-proxy's iptables rules only if bridged traffic passes iptables and the
 host forwards; `down` puts back the values found before."""
+
+RESTORED = ("vm/overcommit_memory", "vm/panic_on_oom", "kernel/panic", "kernel/panic_on_oops",
+            "kernel/keys/root_maxkeys", "kernel/keys/root_maxbytes", "net/ipv4/conf/all/route_localnet")
+"""Sysctls the kubelet (`protectKernelDefaults: false` lets it set its defaults, see its
+pkg/kubelet/cm/container_manager_linux.go setupKernelTunables) and kube-proxy may change: saved at `up`,
+put back at `down`."""
 
 _MNT_DETACH = 2
 
@@ -37,9 +44,11 @@ def link_exists(name: str) -> bool:
 
 
 def add_node_link(name: str, address: str) -> None:
-    """A dummy interface holding the node's address (/32), up."""
-    if not link_exists(name):
-        run(["ip", "link", "add", name, "type", "dummy"])
+    """An interface of its own holding the node's address (/32), up: a dummy one, or where the kernel has no
+    dummy driver (`ip link add ... type dummy`: "Unknown device type"), an empty bridge, which the CNI
+    bridge plugin needs anyway. A local address answers whatever the link's carrier."""
+    if not link_exists(name) and run(["ip", "link", "add", name, "type", "dummy"], check=False).returncode != 0:
+        run(["ip", "link", "add", name, "type", "bridge"])
     if address not in run(["ip", "-o", "addr", "show", "dev", name]).stdout:
         run(["ip", "addr", "add", f"{address}/32", "dev", name])
     run(["ip", "link", "set", name, "up"])
@@ -121,6 +130,29 @@ def delete_cni_rules(network: str) -> int:
         if chain.startswith("CNI-"):
             run(["iptables", "-w", "-t", "nat", "-F", chain], check=False)
             run(["iptables", "-w", "-t", "nat", "-X", chain], check=False)
+    return removed
+
+
+KUBELET_CHAINS = {"filter": ("KUBE-FIREWALL", "KUBE-KUBELET-CANARY"), "nat": ("KUBE-KUBELET-CANARY",),
+                  "mangle": ("KUBE-KUBELET-CANARY", "KUBE-IPTABLES-HINT")}
+"""Chains the kubelet creates itself (kube-proxy's own are removed by `kube-proxy --cleanup`)."""
+
+
+def delete_kubelet_chains() -> int:
+    """Remove the kubelet's chains and the rules jumping to them, for IPv4 and IPv6; returns how many chains."""
+    removed = 0
+    for tool in ("iptables", "ip6tables"):
+        for table, chains in KUBELET_CHAINS.items():
+            listed = run([tool, "-w", "-t", table, "-S"], check=False).stdout.splitlines()
+            for chain in chains:
+                for rule in listed:
+                    parts = rule.split()
+                    if parts[:1] == ["-A"] and parts[1] not in chains and parts[-2:] == ["-j", chain]:
+                        run([tool, "-w", "-t", table, "-D", *parts[1:]], check=False)
+                if f"-N {chain}" in listed:
+                    run([tool, "-w", "-t", table, "-F", chain], check=False)
+                    if run([tool, "-w", "-t", table, "-X", chain], check=False).returncode == 0:
+                        removed += 1
     return removed
 
 

@@ -6,9 +6,9 @@ imported into the node's containerd **under the public name the manifests use** 
 `imagePullPolicy` defaults to IfNotPresent, so the kubelet finds the imported image and never pulls. The
 contents are equivalents, not copies:
 
-- curlimages/curl: BusyBox (Debian `busybox-static`: sh, wget, nslookup, ping, sleep) plus the host's curl
-  and the shared libraries `ldd` lists; runs as uid 100 like the original.
-- busybox: Debian's `busybox-static` alone.
+- curlimages/curl: BusyBox (Debian `busybox-static`: sh, nslookup, ping, sleep...) plus the host's curl and
+  GNU wget with the shared libraries `ldd` lists; runs as uid 100 like the original.
+- busybox: Debian's `busybox-static`, with GNU wget in place of its wget applet (see `_busybox_with_wget`).
 - hashicorp/http-echo: built from its Go module at the same version; runs as uid 65532 like the original.
 - registry.k8s.io/pause and registry.k8s.io/coredns/coredns: Kubernetes' pause.c and CoreDNS's Go module at
   the versions this Kubernetes release names.
@@ -36,6 +36,8 @@ __all__ = ["LocalImage", "Inputs", "local_images", "manifest_images", "normalise
            "BUSYBOX_PACKAGE"]
 
 BUSYBOX_PACKAGE = "busybox-static"
+RECIPE_REVISION = 2
+"""Part of each archive's file name: raise it when a recipe changes, so cached archives are rebuilt."""
 PASSWD = ("root:x:0:0:root:/root:/bin/sh\ncurl_user:x:100:101:curl:/home/curl_user:/bin/sh\n"
           "nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n")
 GROUP = "root:x:0:\ncurl_group:x:101:\nnonroot:x:65532:\nnobody:x:65534:\n"
@@ -96,15 +98,28 @@ def shared_libraries(binary: Path) -> list[Path]:
     return found
 
 
-def _curl(root: Path, inputs: Inputs) -> None:
-    _busybox(root, inputs)
-    curl = shutil.which("curl")
-    if not curl:
-        raise LocalClusterError("the client image needs the host's curl: apt-get install curl")
-    (root / "usr" / "bin" / "curl").unlink(missing_ok=True)
-    _install(Path(curl).resolve(), root, "/usr/bin/curl")
-    for lib in shared_libraries(Path(curl)):
+def _host_program(root: Path, name: str, package: str) -> None:
+    """Copy the host's `name` into /usr/bin (replacing an applet link) with the libraries it loads."""
+    found = shutil.which(name)
+    if not found:
+        raise LocalClusterError(f"the local images need the host's {name}: apt-get install {package}")
+    for stale in (root / "usr" / "bin" / name, root / "bin" / name):
+        stale.unlink(missing_ok=True)
+    _install(Path(found).resolve(), root, f"/usr/bin/{name}")
+    for lib in shared_libraries(Path(found)):
         _install(lib.resolve(), root, str(lib))
+
+
+def _busybox_with_wget(root: Path, inputs: Inputs) -> None:
+    """BusyBox, with GNU wget instead of the applet: Debian 12's BusyBox 1.35 wget dies of a segmentation
+    fault (exit 139) as soon as it is given a timeout (`wget -T 3`), which every probe passes."""
+    _busybox(root, inputs)
+    _host_program(root, "wget", "wget")
+
+
+def _curl(root: Path, inputs: Inputs) -> None:
+    _busybox_with_wget(root, inputs)
+    _host_program(root, "curl", "curl")
 
 
 def _single(binary: str, target: str) -> Callable[[Path, Inputs], None]:
@@ -125,7 +140,7 @@ def local_images(binaries: NodeBinaries) -> list[LocalImage]:
                    _single("http-echo", "/http-echo")),
         LocalImage(ImageSpec("docker.io/curlimages/curl:8.11.1", entrypoint=["curl"], user="100:101",
                              workdir="/home/curl_user"), _curl),
-        LocalImage(ImageSpec("docker.io/library/busybox:1.36.1", cmd=["sh"]), _busybox),
+        LocalImage(ImageSpec("docker.io/library/busybox:1.36.1", cmd=["sh"]), _busybox_with_wget),
     ]
 
 
@@ -185,7 +200,7 @@ def build_images(binaries: NodeBinaries, out_dir: Path, say: Callable[[str], Non
     inputs = Inputs(binaries, busybox)
     archives = []
     for image in local_images(binaries):
-        archive = out_dir / (re.sub(r"[^A-Za-z0-9_.-]+", "_", image.spec.name) + ".oci.tar")
+        archive = out_dir / (re.sub(r"[^A-Za-z0-9_.-]+", "_", image.spec.name) + f".r{RECIPE_REVISION}.oci.tar")
         if not archive.exists():
             say(f"   image {image.spec.name}")
             with tempfile.TemporaryDirectory(dir=out_dir) as tmp:

@@ -56,9 +56,9 @@ __all__ = ["NODE_ORDER", "HOST_TOOLS", "APT_PACKAGES", "node_paths", "node_reque
 NODE_ORDER = ("containerd", "kubelet", "kube-proxy")
 HOST_TOOLS = {"containerd": "containerd", "containerd-shim-runc-v2": "containerd", "ctr": "containerd",
               "runc": "runc", "iptables": "iptables", "ip": "iproute2", "ldd": "libc-bin", "curl": "curl",
-              "apt-get": "apt", "dpkg-deb": "dpkg"}
+              "wget": "wget", "apt-get": "apt", "dpkg-deb": "dpkg"}
 """Programs the node needs on the host, and the Debian package of each."""
-APT_PACKAGES = ("containerd", "runc", "containernetworking-plugins", "iptables", "iproute2", "curl", "gcc",
+APT_PACKAGES = ("containerd", "runc", "containernetworking-plugins", "iptables", "iproute2", "curl", "wget", "gcc",
                 "libc6-dev")
 """What `build --node` installs: the runtime, the CNI plugins, and what the images are assembled from."""
 FIELD_MANAGER = "ciliumlab-local-cluster"
@@ -200,22 +200,28 @@ def _dns_ready(admin: AdminClient) -> bool:
     return False
 
 
-def _prepare_host(npaths: NodePaths) -> dict[str, str]:
-    """The node's link and sysctls; returns the sysctl values found, for `down` to restore."""
-    before = {key: value for key in hostnet.SYSCTLS if (value := hostnet.read_sysctl(key)) is not None}
+def _saved_sysctls() -> dict[str, str]:
+    """The values `down` puts back (read before anything is changed)."""
+    before = {key: value for key in (*hostnet.SYSCTLS, *hostnet.RESTORED)
+              if (value := hostnet.read_sysctl(key)) is not None}
     missing = [key for key in hostnet.SYSCTLS if key not in before]
     if missing:
         lacking = "br_netfilter (modprobe br_netfilter)" if "bridge" in missing[0] else "IPv4 forwarding"
         raise LocalClusterError(f"/proc/sys/{missing[0]} does not exist: the kernel lacks {lacking}")
-    hostnet.add_node_link(NODE_LINK, NODE_IP)
-    for key, value in hostnet.SYSCTLS.items():
-        hostnet.write_sysctl(key, value)
     return before
 
 
-def up_node(paths: Paths, versions: Versions, admin: AdminClient, apiserver_port: int, *, deadline: float,
+def _prepare_host() -> None:
+    """The node's link and the sysctls pods need."""
+    hostnet.add_node_link(NODE_LINK, NODE_IP)
+    for key, value in hostnet.SYSCTLS.items():
+        hostnet.write_sysctl(key, value)
+
+
+def up_node(paths: Paths, versions: Versions, admin: AdminClient, apiserver_port: int, *, timeout: float,
             out: TextIO, cache: Path | None = None) -> None:
-    """Start the node on a running control plane (see the module docstring)."""
+    """Start the node on a running control plane (see the module docstring); `timeout` bounds the waits,
+    counted once the binaries and images are built."""
     def say(text: str) -> None:
         print(text, file=out, flush=True)
 
@@ -230,6 +236,7 @@ def up_node(paths: Paths, versions: Versions, admin: AdminClient, apiserver_port
     npaths = node_paths(paths)
     say(">> building the local images (once per version)")
     archives = build_images(binaries, (cache or cache_root()) / versions.kubernetes / "images", say)
+    deadline = time.monotonic() + timeout
     for directory in (npaths.root, npaths.cni_conf_dir, npaths.cni_data, npaths.kubelet_root):
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     write_node_pki(paths.pki, NODE_NAME, NODE_IP)
@@ -237,9 +244,9 @@ def up_node(paths: Paths, versions: Versions, admin: AdminClient, apiserver_port
                                  ("kube-proxy", "kube-proxy", "system:kube-proxy")):
         write_kubeconfig(paths.component_kubeconfig(name), kubeconfig_text(apiserver_port, paths.pki, identity, user))
     ports = NodePorts(*_free_ports(4))
-    sysctls = _prepare_host(npaths)
-    npaths.state.write_text(json.dumps({"ports": asdict(ports), "sysctls": sysctls, "node": NODE_NAME,
+    npaths.state.write_text(json.dumps({"ports": asdict(ports), "sysctls": _saved_sysctls(), "node": NODE_NAME,
                                         "kube_proxy_binary": str(binaries.path("kube-proxy"))}) + "\n")
+    _prepare_host()
     sandbox = f"registry.k8s.io/pause:{binaries.pause_version}"
     npaths.containerd_config.write_text(containerd_config(npaths, sandbox))
     (npaths.cni_conf_dir / f"10-{CNI_NETWORK}.conflist").write_text(cni_conflist(npaths))
@@ -250,10 +257,8 @@ def up_node(paths: Paths, versions: Versions, admin: AdminClient, apiserver_port
     procs.start("containerd", ["containerd", "--config", str(npaths.containerd_config)], paths.run, paths.logs)
     _wait("socket", lambda: _ctr(npaths, "version", check=False, timeout=5).returncode == 0, deadline, paths,
           "containerd")
-    present = set(_ctr(npaths, "images", "list", "--quiet").stdout.split())
-    for spec, archive in archives:
-        if spec.name not in present:
-            _ctr(npaths, "images", "import", str(archive), timeout=180)
+    for _spec, archive in archives:  # always: the name moves to the archive's image if a recipe changed
+        _ctr(npaths, "images", "import", str(archive), timeout=180)
     say(f">> imported {len(archives)} local images; starting the kubelet as node {NODE_NAME} ({NODE_IP})")
     procs.start("kubelet", kubelet_args(binaries.path("kubelet"), npaths), paths.run, paths.logs)
     procs.start("kube-proxy", kube_proxy_args(binaries.path("kube-proxy"), npaths), paths.run, paths.logs)
@@ -344,6 +349,7 @@ def down_node(paths: Paths, *, out: TextIO) -> dict[str, str]:
     unmounted = hostnet.unmount_under(npaths.root)
     removed_ns = hostnet.remove_netns(netns)
     rules = hostnet.delete_cni_rules(CNI_NETWORK)
+    chains = hostnet.delete_kubelet_chains() if saved else 0
     links = [name for name in (BRIDGE, NODE_LINK) if hostnet.delete_link(name)]
     for key, value in (saved.get("sysctls") or {}).items():
         with contextlib.suppress(OSError):
@@ -354,7 +360,7 @@ def down_node(paths: Paths, *, out: TextIO) -> dict[str, str]:
     if npaths.cni_data.exists():
         shutil.rmtree(npaths.cni_data, ignore_errors=True)
     say(f">> host cleaned: {unmounted} mounts, {removed_ns} network namespaces, {rules} CNI rules, "
-        f"links {', '.join(links) or 'none'}, {cgroups} cgroups removed")
+        f"{chains} kubelet chains, links {', '.join(links) or 'none'}, {cgroups} cgroups removed")
     npaths.state.unlink(missing_ok=True)
     return results
 

@@ -1,6 +1,6 @@
 """Files and command lines of the local cluster's node: containerd, the CNI network, kubelet and kube-proxy.
 
-One node, named `ciliumlab-node`, whose address (NODE_IP) sits on a dummy interface of its own, so
+One node, named `ciliumlab-node`, whose address (NODE_IP) sits on an interface of its own, so
 nothing the node serves is reachable from outside this machine and nothing depends on the host's network.
 Every file and socket lives under the cluster's state directory; containerd keeps its images under the
 shared cache (so they are imported once) but its state, socket and shims per cluster.
@@ -23,7 +23,7 @@ __all__ = ["NODE_NAME", "NODE_IP", "NODE_LINK", "POD_CIDR", "POD_SUBNET", "BRIDG
 NODE_NAME = "ciliumlab-node"
 NODE_IP = "10.199.255.1"
 NODE_LINK = "ciliumlab0"
-"""Dummy interface holding NODE_IP/32."""
+"""The interface holding NODE_IP/32 (a dummy interface, or an empty bridge, see `hostnet.add_node_link`)."""
 POD_CIDR = "10.244.0.0/16"
 POD_SUBNET = "10.244.0.0/24"
 """This node's pods (host-local IPAM); the gateway is the bridge's .1."""
@@ -108,11 +108,15 @@ def containerd_config(paths: NodePaths, sandbox_image: str) -> str:
         "sandbox_image": sandbox_image,
         "enable_unprivileged_ports": True,
         "enable_unprivileged_icmp": True,
-        "restrict_oom_score_adj": False,
+        # Kubelet asks for negative OOM scores (-998 for sandboxes); a host without CAP_SYS_RESOURCE (such as
+        # a sandboxed CI machine) refuses them and runc fails ("failed to update /proc/self/oom_score_adj:
+        # Permission denied"). Restricted, containerd never asks for less than its own score.
+        "restrict_oom_score_adj": True,
         "netns_mounts_under_state_dir": True,
         "containerd": {"default_runtime_name": "runc", "snapshotter": "overlayfs",
                        "runtimes": {"runc": {"runtime_type": "io.containerd.runc.v2",
-                                             "options": {"SystemdCgroup": False}}}},
+                                             "options": {"SystemdCgroup": False,
+                                                         "Root": str(paths.containerd_state / "runc")}}}},
         "cni": {"bin_dir": cni_bin_dir(), "conf_dir": str(paths.cni_conf_dir), "max_conf_num": 1},
     }
     lines = ["version = 2", f'root = "{paths.images}"', f'state = "{paths.containerd_state}"',
