@@ -175,3 +175,21 @@ def test_pause_version_missing_is_a_clear_error(tmp_path):
 
     with pytest.raises(LocalClusterError, match="constants.go"):
         pause_version_of(tmp_path)
+
+
+def test_coredns_is_built_with_every_plugin_its_corefile_uses():
+    from labs.env.local.build import COREDNS_PLUGINS, coredns_main
+    from labs.env.local.dns import COREFILE
+
+    used = set()
+    depth = 0
+    for line in COREFILE.format(node_ip=NODE_IP, ready=8181).splitlines():
+        words = line.split()
+        if depth == 1 and words and words[0] != "}":
+            used.add(words[0])
+        depth += line.count("{") - line.count("}")
+    assert used and used <= set(COREDNS_PLUGINS), used - set(COREDNS_PLUGINS)
+    main = coredns_main()
+    for plugin in COREDNS_PLUGINS:
+        assert f'"github.com/coredns/coredns/plugin/{plugin}"' in main
+    assert "coremain.Run()" in main
