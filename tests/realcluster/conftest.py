@@ -111,6 +111,13 @@ def node_cluster(tmp_path_factory) -> LocalCluster:
         pytest.skip("LABS_LOCAL_CLUSTER=0: the real-cluster tests are turned off")
     if not sys.platform.startswith("linux"):
         _unavailable("it runs on Linux only")
+    reuse = os.environ.get("LABS_LOCAL_NODE_CLUSTER_DIR")
+    if reuse:  # a node cluster already running (`up --node --dir DIR`): used as it is, never stopped here
+        kubeconfig = Path(reuse) / "kubeconfig"
+        if not kubeconfig.exists():
+            _unavailable(f"LABS_LOCAL_NODE_CLUSTER_DIR={reuse} holds no kubeconfig")
+        yield LocalCluster(Path(reuse), kubeconfig)
+        return
     if os.geteuid() != 0:
         _unavailable("the node (kubelet, containerd, CNI) needs root")
     with _shared_cluster(tmp_path_factory, "node-cluster", "--node") as cluster:
