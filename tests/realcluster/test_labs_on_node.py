@@ -19,6 +19,10 @@ from labs.course.spec import load_lab
 from labs.outcomes import Outcome
 from labs.probes import Probe, parse_target
 
+pytestmark = pytest.mark.xdist_group("node-cluster")
+"""One worker runs these: the labs' namespaces and node ports are fixed, so two workers cannot each deploy
+them on the one node cluster (`scripts/run-tests` distributes with --dist loadgroup)."""
+
 LABS = ("00-environment", "01-flat-network", "02-segregation")
 DEPLOY_TIMEOUT = float(os.environ.get("LABS_LOCAL_CLUSTER_DEPLOY_TIMEOUT", "240"))
 NO_ENFORCEMENT = ("the local cluster's bridge CNI enforces no policy and Cilium is not installed on it "
