@@ -68,27 +68,60 @@ def _users(path: Path, change: int) -> int:
     return count
 
 
+@contextmanager
+def _shared_cluster(tmp_path_factory, name: str, *up_args: str):
+    """Start (first user) and stop (last user) one cluster shared by this run's xdist workers."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    state = shared / name
+    lock, users = shared / f"{name}.lock", shared / f"{name}.users"
+    with _locked(lock):
+        up = _cli(state, "up", "--timeout", str(UP_TIMEOUT), *up_args)
+        if up.returncode != 0:
+            _unavailable(f"`scripts/local-cluster up {' '.join(up_args)}` failed (exit {up.returncode}):\n"
+                         f"{up.stderr[-3000:]}")
+        _users(users, +1)
+    kubeconfig = Path(up.stdout.strip().splitlines()[-1])
+    try:
+        yield LocalCluster(state, kubeconfig)
+    finally:
+        with _locked(lock):
+            if _users(users, -1) == 0:
+                _cli(state, "down", "--purge", timeout=180)
+
+
 @pytest.fixture(scope="session")
 def local_cluster(tmp_path_factory) -> LocalCluster:
+    """The control plane alone: pods are never scheduled (tests rely on it)."""
     if os.environ.get("LABS_LOCAL_CLUSTER") == "0":
         pytest.skip("LABS_LOCAL_CLUSTER=0: the real-cluster tests are turned off")
     if not sys.platform.startswith("linux"):
         _unavailable("it runs on Linux only")
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent
-    state = shared / "local-cluster"
-    lock, users = shared / "local-cluster.lock", shared / "local-cluster.users"
-    with _locked(lock):
-        up = _cli(state, "up", "--timeout", str(UP_TIMEOUT))
-        if up.returncode != 0:
-            _unavailable(f"`scripts/local-cluster up` failed (exit {up.returncode}):\n{up.stderr[-3000:]}")
-        _users(users, +1)
-    kubeconfig = Path(up.stdout.strip().splitlines()[-1])
-    yield LocalCluster(state, kubeconfig)
-    with _locked(lock):
-        if _users(users, -1) == 0:
-            _cli(state, "down", "--purge", timeout=120)
+    with _shared_cluster(tmp_path_factory, "local-cluster") as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def node_cluster(tmp_path_factory) -> LocalCluster:
+    """A second cluster with a node (`up --node`: containerd, kubelet, kube-proxy, CoreDNS): pods run.
+
+    Only one node cluster can run on a machine at a time (the node's address, link and bridge are fixed)."""
+    if os.environ.get("LABS_LOCAL_CLUSTER") == "0":
+        pytest.skip("LABS_LOCAL_CLUSTER=0: the real-cluster tests are turned off")
+    if not sys.platform.startswith("linux"):
+        _unavailable("it runs on Linux only")
+    reuse = os.environ.get("LABS_LOCAL_NODE_CLUSTER_DIR")
+    if reuse:  # a node cluster already running (`up --node --dir DIR`): used as it is, never stopped here
+        kubeconfig = Path(reuse) / "kubeconfig"
+        if not kubeconfig.exists():
+            _unavailable(f"LABS_LOCAL_NODE_CLUSTER_DIR={reuse} holds no kubeconfig")
+        yield LocalCluster(Path(reuse), kubeconfig)
+        return
+    if os.geteuid() != 0:
+        _unavailable("the node (kubelet, containerd, CNI) needs root")
+    with _shared_cluster(tmp_path_factory, "node-cluster", "--node") as cluster:
+        yield cluster
 
 
 @pytest.fixture
@@ -104,6 +137,21 @@ def admin_env(local_cluster, tmp_path, monkeypatch) -> LocalCluster:
     for name in ("LABS_KUBE_CONTEXT", "LABS_BACKEND", "LABS_TRAINEE"):
         monkeypatch.delenv(name, raising=False)
     return local_cluster
+
+
+@pytest.fixture
+def node_env(node_cluster, tmp_path, monkeypatch) -> LocalCluster:
+    """Like `admin_env`, on the cluster with a node."""
+    repo = tmp_path / "repo"
+    home = tmp_path / "home"
+    repo.mkdir()
+    home.mkdir()
+    monkeypatch.setenv("LABS_REPO", str(repo))
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("KUBECONFIG", str(node_cluster.kubeconfig))
+    for name in ("LABS_KUBE_CONTEXT", "LABS_BACKEND", "LABS_TRAINEE"):
+        monkeypatch.delenv(name, raising=False)
+    return node_cluster
 
 
 @pytest.fixture

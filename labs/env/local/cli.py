@@ -7,6 +7,7 @@ admin kubeconfig's path as its last line, so `KUBECONFIG=$(scripts/local-cluster
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from labs.env.local import cluster
 from labs.env.local.build import ensure_binaries
 from labs.env.local.layout import LocalClusterError, default_state_dir, pinned_versions
+from labs.env.local.node import build_node
 
 __all__ = ["main"]
 
@@ -26,10 +28,15 @@ def _parser() -> argparse.ArgumentParser:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     up = actions.add_parser("up", help="build if needed, start, wait until ready; prints the kubeconfig path last")
     up.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for the components (default 180)")
+    up.add_argument("--node", action="store_true", default=os.environ.get("LABS_LOCAL_CLUSTER_NODE") == "1",
+                    help="also start a node (containerd, kubelet, kube-proxy, CoreDNS) so pods run; needs root "
+                         "(default: $LABS_LOCAL_CLUSTER_NODE=1)")
     down = actions.add_parser("down", help="stop every process `up` started")
     down.add_argument("--purge", action="store_true", help="also delete the state directory (data, certificates)")
     actions.add_parser("status", help="which components run, and whether the API server is ready")
-    actions.add_parser("build", help="build (or find cached) binaries and print their directory")
+    build = actions.add_parser("build", help="build (or find cached) binaries and print their directory")
+    build.add_argument("--node", action="store_true", default=os.environ.get("LABS_LOCAL_CLUSTER_NODE") == "1",
+                       help="also install the node's apt packages (as root) and build its binaries and images")
     return parser
 
 
@@ -42,13 +49,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.action == "build":
             started = time.monotonic()
             binaries = ensure_binaries(versions, out=out)
+            if args.node:
+                build_node(versions, out=out)
             print(f">> binaries ready in {time.monotonic() - started:.1f} s", file=out)
             print(binaries.directory)
         elif args.action == "up":
             if args.timeout <= 0:
                 print("local-cluster up: --timeout must be a positive number of seconds", file=sys.stderr)
                 return 2
-            print(cluster.up(state, versions, timeout=args.timeout, out=out))
+            print(cluster.up(state, versions, timeout=args.timeout, out=out, with_node=args.node))
         elif args.action == "down":
             cluster.down(state, out=out, purge=args.purge)
         else:

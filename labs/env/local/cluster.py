@@ -17,7 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, TextIO
 
-from labs.env.local import procs
+from labs.env.local import node, procs
 from labs.env.local.build import Binaries, ensure_binaries
 from labs.env.local.components import Paths, Ports, apiserver_args, controller_manager_args, etcd_args, scheduler_args
 from labs.env.local.crds import cilium_crd_files, install_crds
@@ -103,12 +103,19 @@ def _load_ports(paths: Paths) -> Ports | None:
 
 
 def up(state_dir: Path, versions: Versions, *, timeout: float = 180.0, out: TextIO,
-       cache: Path | None = None) -> Path:
-    """Build if needed, start (or find running) the control plane, return the admin kubeconfig's path."""
+       cache: Path | None = None, with_node: bool = False) -> Path:
+    """Build if needed, start (or find running) the control plane, and with `with_node` the node
+    (`labs.env.local.node`); return the admin kubeconfig's path."""
     paths = Paths(state_dir)
     running = _running(paths)
     if all(running.values()) and paths.kubeconfig.exists():
-        print(f">> the local cluster in {state_dir} is already running", file=out, flush=True)
+        node_running = all(v.startswith("running") for v in node.node_status(paths).values())
+        if not with_node or node_running:
+            print(f">> the local cluster in {state_dir} is already running", file=out, flush=True)
+            return paths.kubeconfig
+        if node.node_requested(paths):
+            node.down_node(paths, out=out)
+        _start_node(paths, versions, timeout, out, cache)
         return paths.kubeconfig
     if any(running.values()):
         print(">> some components of the local cluster stopped; restarting all of them", file=out, flush=True)
@@ -127,7 +134,23 @@ def up(state_dir: Path, versions: Versions, *, timeout: float = 180.0, out: Text
     except BaseException:
         down(state_dir, out=out)
         raise
+    if with_node:
+        _start_node(paths, versions, timeout, out, cache)
     return paths.kubeconfig
+
+
+def _start_node(paths: Paths, versions: Versions, timeout: float, out: TextIO, cache: Path | None) -> None:
+    """Start the node on the running control plane; on failure stop the node (the control plane stays)."""
+    ports = _load_ports(paths)
+    if ports is None:
+        raise LocalClusterError(f"{paths.state} is unreadable: run `down` and `up` again")
+    admin = AdminClient(ports.apiserver, paths.pki, timeout=10.0)
+    try:
+        node.up_node(paths, versions, admin, ports.apiserver, timeout=timeout, out=out, cache=cache)
+    except BaseException:
+        if node.node_requested(paths):
+            node.down_node(paths, out=out)
+        raise
 
 
 def _start_all(paths: Paths, ports: Ports, binaries: Binaries, versions: Versions, crd_files: list[Path],
@@ -163,6 +186,8 @@ def down(state_dir: Path, *, out: TextIO, purge: bool = False) -> dict[str, str]
     """Stop every component this directory's pid files name (reverse order); `purge` deletes the directory."""
     paths = Paths(state_dir)
     results = {}
+    if node.node_requested(paths) or any(v != "stopped" for v in node.node_status(paths).values()):
+        results.update(node.down_node(paths, out=out))
     for name in reversed(ORDER):
         results[name] = procs.stop(paths.run, name)
         print(f">> {name}: {results[name]}", file=out, flush=True)
@@ -193,6 +218,10 @@ def status(state_dir: Path) -> tuple[bool, dict[str, str]]:
         except (OSError, ssl.SSLError) as exc:
             report["readyz"] = f"no answer ({exc})"
             ok = False
+    if node.node_requested(paths):
+        for name, text in node.node_status(paths).items():
+            report[name] = text
+            ok = ok and text.startswith("running")
     if paths.kubeconfig.exists():
         report["kubeconfig"] = str(paths.kubeconfig)
     return ok, report

@@ -86,6 +86,8 @@ def apiserver_args(binary: Path, paths: Paths, ports: Ports) -> list[str]:
             f"--client-ca-file={ca}", "--anonymous-auth=false",
             f"--kubelet-client-certificate={paths.cert('apiserver-kubelet-client')}",
             f"--kubelet-client-key={paths.key('apiserver-kubelet-client')}", f"--kubelet-certificate-authority={ca}",
+            # The node's serving certificate names its address; its host name may not resolve.
+            "--kubelet-preferred-address-types=InternalIP,Hostname",
             "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
             f"--service-account-key-file={paths.pki / 'sa.pub'}",
             f"--service-account-signing-key-file={paths.key('sa')}",

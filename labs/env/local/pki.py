@@ -18,12 +18,15 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-__all__ = ["Identity", "IDENTITIES", "write_pki", "SERVICE_IP"]
+__all__ = ["Identity", "IDENTITIES", "write_pki", "write_node_pki", "node_identities", "SERVICE_IP"]
 
 SERVICE_IP = "10.96.0.1"
 """The first address of the service range: the `kubernetes` Service, named in the serving certificate."""
 
 VALID_FOR = datetime.timedelta(days=30)
+
+SERVER_NAMES_DEFAULT = ("localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+                        "kubernetes.default.svc.cluster.local")
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class Identity:
     organizations: tuple[str, ...] = ()
     server: bool = False
     client: bool = False
+    dns_names: tuple[str, ...] = SERVER_NAMES_DEFAULT
+    ip_addresses: tuple[str, ...] = ()
 
 
 IDENTITIES = (
@@ -46,8 +51,6 @@ IDENTITIES = (
     Identity("scheduler", "system:kube-scheduler", client=True),
 )
 
-SERVER_NAMES = ("localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-                "kubernetes.default.svc.cluster.local")
 SERVER_IPS = ("127.0.0.1", SERVICE_IP)
 
 
@@ -94,25 +97,60 @@ def write_pki(directory: Path) -> None:
     _write_private(directory / "ca.key", ca_key)
     _write_cert(directory / "ca.crt", ca)
     for ident in IDENTITIES:
-        key = _key()
-        usages = ([ExtendedKeyUsageOID.SERVER_AUTH] if ident.server else []) + (
-            [ExtendedKeyUsageOID.CLIENT_AUTH] if ident.client else [])
-        builder = (_builder(_name(ident.common_name, ident.organizations), ca_name, key.public_key(), now)
-                   .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                   .add_extension(x509.KeyUsage(digital_signature=True, key_encipherment=False, key_cert_sign=False,
-                                                content_commitment=False, data_encipherment=False,
-                                                key_agreement=False, crl_sign=False, encipher_only=False,
-                                                decipher_only=False), critical=True)
-                   .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
-                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-                                  critical=False))
-        if ident.server:
-            alt = [x509.DNSName(n) for n in SERVER_NAMES] + [x509.IPAddress(ipaddress.ip_address(i))
-                                                           for i in SERVER_IPS]
-            builder = builder.add_extension(x509.SubjectAlternativeName(alt), critical=False)
-        _write_private(directory / f"{ident.name}.key", key)
-        _write_cert(directory / f"{ident.name}.crt", builder.sign(ca_key, hashes.SHA256()))
+        _issue(directory, ident, ca_key, ca_name, now)
     sa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     _write_private(directory / "sa.key", sa_key)
     (directory / "sa.pub").write_bytes(sa_key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
+def _issue(directory: Path, ident: Identity, ca_key: ec.EllipticCurvePrivateKey, ca_name: x509.Name,
+           now: datetime.datetime) -> None:
+    """<ident.name>.{crt,key} signed by the CA; servers name `dns_names` and `ip_addresses` (else the API
+    server's names and addresses)."""
+    key = _key()
+    usages = ([ExtendedKeyUsageOID.SERVER_AUTH] if ident.server else []) + (
+        [ExtendedKeyUsageOID.CLIENT_AUTH] if ident.client else [])
+    builder = (_builder(_name(ident.common_name, ident.organizations), ca_name, key.public_key(), now)
+               .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+               .add_extension(x509.KeyUsage(digital_signature=True, key_encipherment=False, key_cert_sign=False,
+                                            content_commitment=False, data_encipherment=False,
+                                            key_agreement=False, crl_sign=False, encipher_only=False,
+                                            decipher_only=False), critical=True)
+               .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
+               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+                              critical=False))
+    if ident.server:
+        ips = ident.ip_addresses or SERVER_IPS
+        alt = [x509.DNSName(n) for n in ident.dns_names] + [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]
+        builder = builder.add_extension(x509.SubjectAlternativeName(alt), critical=False)
+    _write_private(directory / f"{ident.name}.key", key)
+    _write_cert(directory / f"{ident.name}.crt", builder.sign(ca_key, hashes.SHA256()))
+
+
+def node_identities(node_name: str, node_ip: str) -> tuple[Identity, ...]:
+    """The node's identities: the kubelet as `system:node:<name>` (what the Node authorizer and the
+    NodeRestriction admission plugin recognise), its serving certificate (the API server checks it when it
+    execs), kube-proxy as `system:kube-proxy` (bound by the default `system:node-proxier` binding), and
+    CoreDNS (bound by the local cluster to a role of its own)."""
+    return (
+        Identity("kubelet", f"system:node:{node_name}", ("system:nodes",), client=True),
+        Identity("kubelet-serving", f"system:node:{node_name}", ("system:nodes",), server=True,
+                 dns_names=(node_name,), ip_addresses=(node_ip,)),
+        Identity("kube-proxy", "system:kube-proxy", client=True),
+        Identity("coredns", "ciliumlab:coredns", client=True),
+    )
+
+
+def write_node_pki(directory: Path, node_name: str, node_ip: str) -> None:
+    """Issue the node's certificates with the cluster's CA (written by `write_pki`), once."""
+    idents = node_identities(node_name, node_ip)
+    if all((directory / f"{i.name}.crt").exists() for i in idents):
+        return
+    ca_key = serialization.load_pem_private_key((directory / "ca.key").read_bytes(), password=None)
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+        raise ValueError(f"{directory / 'ca.key'} is not the EC key this tool writes")
+    ca_name = x509.load_pem_x509_certificate((directory / "ca.crt").read_bytes()).subject
+    now = datetime.datetime.now(datetime.timezone.utc)
+    for ident in idents:
+        _issue(directory, ident, ca_key, ca_name, now)

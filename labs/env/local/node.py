@@ -1,0 +1,373 @@
+"""Start and stop the local cluster's one node: containerd, kubelet, kube-proxy, the images, CoreDNS.
+
+`up` prepares the host (the node's dummy interface, two sysctls), starts containerd on a socket of its
+own, imports the local images (`labs.env.local.images`), starts the kubelet and kube-proxy, waits until
+the node is Ready, then deploys CoreDNS and waits until it answers. `down` stops kube-proxy and the kubelet,
+kills and deletes every container of this containerd, stops it and its shims, and removes what the node
+added to the host (`labs.env.local.hostnet`). Needs root: the kubelet, containerd and the CNI plugins
+manage cgroups, mounts and network namespaces.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from dataclasses import asdict
+from pathlib import Path
+from typing import Callable, TextIO
+
+import yaml
+
+from labs.env.local import hostnet, procs
+from labs.env.local.build import ensure_node_binaries
+from labs.env.local.components import Paths
+from labs.env.local.dns import coredns_objects
+from labs.env.local.images import build_images
+from labs.env.local.kubeconfig import kubeconfig_text, write_kubeconfig
+from labs.env.local.layout import LocalClusterError, Versions, cache_root
+from labs.env.local.nodeconfig import (
+    BRIDGE,
+    CNI_NETWORK,
+    NODE_IP,
+    NODE_LINK,
+    NODE_NAME,
+    NodePaths,
+    NodePorts,
+    cni_bin_dir,
+    cni_conflist,
+    containerd_config,
+    kube_proxy_args,
+    kube_proxy_config,
+    kubelet_args,
+    kubelet_config,
+)
+from labs.env.local.pki import write_node_pki
+from labs.env.local.rest import AdminClient
+
+__all__ = ["NODE_ORDER", "HOST_TOOLS", "APT_PACKAGES", "node_paths", "node_requested", "up_node", "down_node",
+           "node_status", "missing_host_tools", "build_node"]
+
+NODE_ORDER = ("containerd", "kubelet", "kube-proxy")
+HOST_TOOLS = {"containerd": "containerd", "containerd-shim-runc-v2": "containerd", "ctr": "containerd",
+              "runc": "runc", "iptables": "iptables", "ip": "iproute2", "ldd": "libc-bin", "curl": "curl",
+              "wget": "wget", "apt-get": "apt", "dpkg-deb": "dpkg"}
+"""Programs the node needs on the host, and the Debian package of each."""
+APT_PACKAGES = ("containerd", "runc", "containernetworking-plugins", "iptables", "iproute2", "curl", "wget", "gcc",
+                "libc6-dev")
+"""What `build --node` installs: the runtime, the CNI plugins, and what the images are assembled from."""
+FIELD_MANAGER = "ciliumlab-local-cluster"
+
+
+def node_paths(paths: Paths) -> NodePaths:
+    return NodePaths(paths, paths.root / "node" / "containerd-root")
+
+
+def node_requested(paths: Paths) -> bool:
+    """A node was started in this cluster directory (its state file is there)."""
+    return node_paths(paths).state.exists()
+
+
+def missing_host_tools() -> list[str]:
+    """'program (package)' for each missing host program, the CNI plugins included."""
+    missing = [f"{tool} ({package})" for tool, package in HOST_TOOLS.items() if not shutil.which(tool)]
+    if not (Path(cni_bin_dir()) / "bridge").exists():
+        missing.append("the CNI bridge plugin (containernetworking-plugins)")
+    return missing
+
+
+def _missing_packages() -> list[str]:
+    missing = []
+    for package in APT_PACKAGES:
+        done = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True)
+        if done.returncode != 0 or "install ok installed" not in done.stdout:
+            missing.append(package)
+    return missing
+
+
+def install_packages(out: TextIO) -> None:
+    """apt-get install the node's packages that are missing (root only; apt-get update once if needed)."""
+    if not shutil.which("dpkg-query"):
+        raise LocalClusterError("the node's packages come from Debian/Ubuntu (apt); this system has no dpkg")
+    missing = _missing_packages()
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        raise LocalClusterError(f"the node needs these packages: {' '.join(missing)}; install them as root "
+                                f"(apt-get install -y {' '.join(missing)})")
+    print(f">> apt-get install {' '.join(missing)}", file=out, flush=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    argv = ["apt-get", "install", "-y", "--no-install-recommends", *missing]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        subprocess.run(["apt-get", "update"], capture_output=True, text=True, env=env)
+        done = subprocess.run(argv, capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise LocalClusterError(f"`{' '.join(argv)}` failed (exit {done.returncode}): {done.stderr.strip()[-800:]}")
+
+
+def build_node(versions: Versions, *, out: TextIO, cache: Path | None = None) -> None:
+    """Install the node's packages, build its binaries and its images (all cached)."""
+    install_packages(out)
+    binaries = ensure_node_binaries(versions, out=out, root=cache)
+    print(">> building the local images (once per version)", file=out, flush=True)
+    build_images(binaries, (cache or cache_root()) / versions.kubernetes / "images",
+                 lambda text: print(text, file=out, flush=True))
+
+
+def _ctr(paths: NodePaths, *args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess:
+    argv = ["ctr", "--address", str(paths.containerd_socket), "--namespace", "k8s.io", *args]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    if check and done.returncode != 0:
+        raise LocalClusterError(f"`{' '.join(argv)}` failed (exit {done.returncode}): {done.stderr.strip()[-600:]}")
+    return done
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            sockets.append(sock)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def _log_tail(paths: Paths, name: str, lines: int = 25) -> str:
+    try:
+        text = (paths.logs / f"{name}.log").read_text(errors="replace").splitlines()
+    except OSError:
+        return "(no log)"
+    return "\n".join("    " + line for line in text[-lines:])
+
+
+def _wait(what: str, check: Callable[[], bool], deadline: float, paths: Paths, name: str) -> None:
+    """Poll `check` until true; fail when the process `name` exits or the deadline passes."""
+    while True:
+        started = procs.read_pidfile(paths.run, name)
+        if started is None or not procs.alive(started):
+            raise LocalClusterError(f"{name} exited while waiting for {what}; end of its log:\n"
+                                    + _log_tail(paths, name))
+        with contextlib.suppress(OSError, ValueError, subprocess.SubprocessError):
+            if check():
+                return
+        if time.monotonic() > deadline:
+            raise LocalClusterError(f"{name}: no {what} in time (raise --timeout); end of its log:\n"
+                                    + _log_tail(paths, name))
+        time.sleep(0.5)
+
+
+def _node_ready(admin: AdminClient) -> bool:
+    reply = admin.request("GET", f"/api/v1/nodes/{NODE_NAME}")
+    if reply.status != 200:
+        return False
+    conditions = (reply.json().get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+
+
+def _healthz(port: int) -> bool:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=3) as reply:
+        return reply.status == 200
+
+
+def _apply(admin: AdminClient, obj: dict) -> None:
+    kind, meta = obj["kind"], obj["metadata"]
+    group_version = obj["apiVersion"]
+    plural = {"ClusterRole": "clusterroles", "ClusterRoleBinding": "clusterrolebindings", "ConfigMap": "configmaps",
+              "Secret": "secrets", "Deployment": "deployments", "Service": "services"}[kind]
+    prefix = "/api/v1" if group_version == "v1" else f"/apis/{group_version}"
+    namespace = f"/namespaces/{meta['namespace']}" if meta.get("namespace") else ""
+    path = f"{prefix}{namespace}/{plural}/{meta['name']}?fieldManager={FIELD_MANAGER}&force=true"
+    reply = admin.request("PATCH", path, yaml.safe_dump(obj).encode(), content_type="application/apply-patch+yaml")
+    if reply.status >= 300:
+        raise LocalClusterError(f"applying {kind} {meta['name']} failed (HTTP {reply.status}): {reply.body[:400]!r}")
+
+
+def _dns_ready(admin: AdminClient) -> bool:
+    reply = admin.request("GET", "/api/v1/namespaces/kube-system/pods?labelSelector=k8s-app%3Dkube-dns")
+    for pod in (reply.json() or {}).get("items") or []:
+        for cond in (pod.get("status") or {}).get("conditions") or []:
+            if cond.get("type") == "Ready" and cond.get("status") == "True":
+                return True
+    return False
+
+
+def _saved_sysctls() -> dict[str, str]:
+    """The values `down` puts back (read before anything is changed)."""
+    before = {key: value for key in (*hostnet.SYSCTLS, *hostnet.RESTORED)
+              if (value := hostnet.read_sysctl(key)) is not None}
+    missing = [key for key in hostnet.SYSCTLS if key not in before]
+    if missing:
+        lacking = "br_netfilter (modprobe br_netfilter)" if "bridge" in missing[0] else "IPv4 forwarding"
+        raise LocalClusterError(f"/proc/sys/{missing[0]} does not exist: the kernel lacks {lacking}")
+    return before
+
+
+def _prepare_host() -> None:
+    """The node's link and the sysctls pods need."""
+    hostnet.add_node_link(NODE_LINK, NODE_IP)
+    for key, value in hostnet.SYSCTLS.items():
+        hostnet.write_sysctl(key, value)
+
+
+def up_node(paths: Paths, versions: Versions, admin: AdminClient, apiserver_port: int, *, timeout: float,
+            out: TextIO, cache: Path | None = None) -> None:
+    """Start the node on a running control plane (see the module docstring); `timeout` bounds the waits,
+    counted once the binaries and images are built."""
+    def say(text: str) -> None:
+        print(text, file=out, flush=True)
+
+    if os.geteuid() != 0:
+        raise LocalClusterError("the node needs root (kubelet, containerd and the CNI plugins manage cgroups, "
+                                "mounts and network namespaces); run `up --node` as root, or `up` without a node")
+    missing = missing_host_tools()
+    if missing:
+        raise LocalClusterError("the node needs these host programs: " + ", ".join(missing)
+                                + "; `scripts/local-cluster build --node` installs them with apt-get")
+    binaries = ensure_node_binaries(versions, out=out, root=cache)
+    npaths = node_paths(paths)
+    say(">> building the local images (once per version)")
+    archives = build_images(binaries, (cache or cache_root()) / versions.kubernetes / "images", say)
+    deadline = time.monotonic() + timeout
+    for directory in (npaths.root, npaths.cni_conf_dir, npaths.cni_data, npaths.kubelet_root):
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    write_node_pki(paths.pki, NODE_NAME, NODE_IP)
+    for name, identity, user in (("kubelet", "kubelet", f"system:node:{NODE_NAME}"),
+                                 ("kube-proxy", "kube-proxy", "system:kube-proxy")):
+        write_kubeconfig(paths.component_kubeconfig(name), kubeconfig_text(apiserver_port, paths.pki, identity, user))
+    ports = NodePorts(*_free_ports(4))
+    npaths.state.write_text(json.dumps({"ports": asdict(ports), "sysctls": _saved_sysctls(), "node": NODE_NAME,
+                                        "kube_proxy_binary": str(binaries.path("kube-proxy"))}) + "\n")
+    _prepare_host()
+    sandbox = f"registry.k8s.io/pause:{binaries.pause_version}"
+    npaths.containerd_config.write_text(containerd_config(npaths, sandbox))
+    (npaths.cni_conf_dir / f"10-{CNI_NETWORK}.conflist").write_text(cni_conflist(npaths))
+    npaths.kubelet_config.write_text(kubelet_config(npaths, ports))
+    npaths.kube_proxy_config.write_text(kube_proxy_config(npaths, ports))
+
+    say(f">> starting containerd on {npaths.containerd_socket}")
+    procs.start("containerd", ["containerd", "--config", str(npaths.containerd_config)], paths.run, paths.logs)
+    _wait("socket", lambda: _ctr(npaths, "version", check=False, timeout=5).returncode == 0, deadline, paths,
+          "containerd")
+    for _spec, archive in archives:  # always: the name moves to the archive's image if a recipe changed
+        _ctr(npaths, "images", "import", str(archive), timeout=180)
+    say(f">> imported {len(archives)} local images; starting the kubelet as node {NODE_NAME} ({NODE_IP})")
+    procs.start("kubelet", kubelet_args(binaries.path("kubelet"), npaths), paths.run, paths.logs)
+    procs.start("kube-proxy", kube_proxy_args(binaries.path("kube-proxy"), npaths), paths.run, paths.logs)
+    _wait("Ready node", lambda: _node_ready(admin), deadline, paths, "kubelet")
+    _wait("healthz", lambda: _healthz(ports.proxy_healthz), deadline, paths, "kube-proxy")
+    say(f">> node {NODE_NAME} is Ready; deploying CoreDNS v{binaries.coredns}")
+    dns_kubeconfig = kubeconfig_text(apiserver_port, paths.pki, "coredns", "ciliumlab:coredns")
+    for obj in coredns_objects(f"registry.k8s.io/coredns/coredns:v{binaries.coredns}", dns_kubeconfig):
+        _apply(admin, obj)
+    _wait("ready CoreDNS pod", lambda: _dns_ready(admin), deadline, paths, "kubelet")
+    say(">> the node runs pods; cluster DNS on 10.96.0.10")
+
+
+def _sandbox_netns(npaths: NodePaths) -> list[str]:
+    """Network namespace paths of this containerd's containers (from their OCI specs)."""
+    found = []
+    listed = _ctr(npaths, "containers", "list", "--quiet", check=False, timeout=20).stdout.split()
+    for cid in listed:
+        info = _ctr(npaths, "containers", "info", cid, check=False, timeout=20)
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            spec = json.loads(info.stdout).get("Spec") or {}
+            for ns in (spec.get("linux") or {}).get("namespaces") or []:
+                if ns.get("type") == "network" and ns.get("path") and not ns["path"].startswith("/proc/"):
+                    found.append(ns["path"])
+    return sorted(set(found))
+
+
+def _remove_containers(npaths: NodePaths) -> tuple[int, list[str]]:
+    """SIGKILL and delete every task and container of this containerd; returns (count, netns paths)."""
+    netns = _sandbox_netns(npaths)
+    tasks = [line.split()[0] for line in _ctr(npaths, "tasks", "list", check=False, timeout=20).stdout.splitlines()[1:]
+             if line.strip()]
+    for tid in tasks:
+        _ctr(npaths, "tasks", "kill", "--all", "--signal", "SIGKILL", tid, check=False, timeout=20)
+    for tid in tasks:
+        for _ in range(20):
+            if _ctr(npaths, "tasks", "delete", "--force", tid, check=False, timeout=20).returncode == 0:
+                break
+            time.sleep(0.25)
+    containers = _ctr(npaths, "containers", "list", "--quiet", check=False, timeout=20).stdout.split()
+    for cid in containers:
+        _ctr(npaths, "containers", "delete", cid, check=False, timeout=20)
+    return len(containers), netns
+
+
+def _shims(socket_path: Path) -> list[int]:
+    """Pids of containerd shims started for this containerd (their command line names its socket)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and b"containerd-shim" in argv[0] and str(socket_path).encode() in argv:
+            found.append(int(entry.name))
+    return found
+
+
+def down_node(paths: Paths, *, out: TextIO) -> dict[str, str]:
+    """Stop the node's processes and containers, and undo its host changes (see the module docstring)."""
+    def say(text: str) -> None:
+        print(text, file=out, flush=True)
+
+    npaths = node_paths(paths)
+    results: dict[str, str] = {}
+    try:
+        saved = json.loads(npaths.state.read_text())
+    except (OSError, ValueError):
+        saved = {}
+    for name in ("kube-proxy", "kubelet"):
+        results[name] = procs.stop(paths.run, name)
+        say(f">> {name}: {results[name]}")
+    binary = Path(str(saved.get("kube_proxy_binary") or "/nonexistent"))
+    if saved and binary.exists():  # kube-proxy's own removal of the iptables chains it created
+        subprocess.run([str(binary), "--cleanup"], capture_output=True, timeout=60)
+    containerd = procs.read_pidfile(paths.run, "containerd")
+    netns: list[str] = []
+    if containerd is not None and procs.alive(containerd):
+        count, netns = _remove_containers(npaths)
+        say(f">> removed {count} containers")
+    results["containerd"] = procs.stop(paths.run, "containerd")
+    say(f">> containerd: {results['containerd']}")
+    for pid in _shims(npaths.containerd_socket):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, 9)
+    unmounted = hostnet.unmount_under(npaths.root)
+    removed_ns = hostnet.remove_netns(netns)
+    rules = hostnet.delete_cni_rules(CNI_NETWORK)
+    chains = hostnet.delete_kubelet_chains() if saved else 0
+    links = [name for name in (BRIDGE, NODE_LINK) if hostnet.delete_link(name)]
+    for key, value in (saved.get("sysctls") or {}).items():
+        with contextlib.suppress(OSError):
+            hostnet.write_sysctl(key, value)
+    cgroups = hostnet.remove_cgroups()
+    if npaths.containerd_state.exists():
+        shutil.rmtree(npaths.containerd_state, ignore_errors=True)
+    if npaths.cni_data.exists():
+        shutil.rmtree(npaths.cni_data, ignore_errors=True)
+    say(f">> host cleaned: {unmounted} mounts, {removed_ns} network namespaces, {rules} CNI rules, "
+        f"{chains} kubelet chains, links {', '.join(links) or 'none'}, {cgroups} cgroups removed")
+    npaths.state.unlink(missing_ok=True)
+    return results
+
+
+def node_status(paths: Paths) -> dict[str, str]:
+    report = {}
+    for name in NODE_ORDER:
+        started = procs.read_pidfile(paths.run, name)
+        report[name] = f"running (pid {started.pid})" if started and procs.alive(started) else "stopped"
+    return report
