@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import ssl
 import time
 import urllib.request
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
 from labs.env.local import node, procs
 from labs.env.local.build import Binaries, ensure_binaries
@@ -25,6 +24,7 @@ from labs.env.local.kubeconfig import kubeconfig_text, write_kubeconfig
 from labs.env.local.layout import LocalClusterError, Versions
 from labs.env.local.pki import write_pki
 from labs.env.local.rest import AdminClient
+from labs.env.local.waiting import free_ports, wait_for
 
 __all__ = ["ORDER", "up", "down", "status"]
 
@@ -32,43 +32,10 @@ ORDER = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
 """Start order; `down` stops in the reverse order."""
 
 
-def _free_ports(count: int) -> list[int]:
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket()
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
-def _log_tail(paths: Paths, name: str, lines: int = 20) -> str:
-    try:
-        text = (paths.logs / f"{name}.log").read_text(errors="replace").splitlines()
-    except OSError:
-        return "(no log)"
-    return "\n".join("    " + line for line in text[-lines:])
 
 
-def _wait(what: str, check: Callable[[], bool], deadline: float, paths: Paths, name: str) -> None:
-    """Poll `check` until it is true; fail when the component exits or the deadline passes."""
-    while True:
-        started = procs.read_pidfile(paths.run, name)
-        if started is None or not procs.alive(started):
-            raise LocalClusterError(f"{name} exited while waiting for {what}; end of {paths.logs / (name + '.log')}:\n"
-                                    + _log_tail(paths, name))
-        try:
-            if check():
-                return
-        except (OSError, ssl.SSLError, ValueError):
-            pass
-        if time.monotonic() > deadline:
-            raise LocalClusterError(f"{name} did not answer {what} in time (raise --timeout); end of its log:\n"
-                                    + _log_tail(paths, name))
-        time.sleep(0.25)
 
 
 def _etcd_healthy(paths: Paths, port: int) -> bool:
@@ -126,7 +93,7 @@ def up(state_dir: Path, versions: Versions, *, timeout: float = 180.0, out: Text
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not (paths.pki / "sa.key").exists():
         write_pki(paths.pki)
-    ports = Ports(*_free_ports(5))
+    ports = Ports(*free_ports(5))
     paths.state.write_text(json.dumps({"ports": asdict(ports), "kubernetes": binaries.kubernetes,
                                        "etcd": binaries.etcd, "bin": str(binaries.directory)}) + "\n")
     try:
@@ -160,12 +127,12 @@ def _start_all(paths: Paths, ports: Ports, binaries: Binaries, versions: Version
 
     say(f">> starting etcd {binaries.etcd} on 127.0.0.1:{ports.etcd_client}")
     procs.start("etcd", etcd_args(binaries.path("etcd"), paths, ports), paths.run, paths.logs)
-    _wait("/health", lambda: _etcd_healthy(paths, ports.etcd_client), deadline, paths, "etcd")
+    wait_for("/health", lambda: _etcd_healthy(paths, ports.etcd_client), deadline, paths, "etcd")
     say(f">> starting kube-apiserver v{binaries.kubernetes} on https://127.0.0.1:{ports.apiserver}")
     procs.start("kube-apiserver", apiserver_args(binaries.path("kube-apiserver"), paths, ports), paths.run,
                 paths.logs)
     admin = AdminClient(ports.apiserver, paths.pki, timeout=5.0)
-    _wait("/readyz", lambda: admin.request("GET", "/readyz").status == 200, deadline, paths, "kube-apiserver")
+    wait_for("/readyz", lambda: admin.request("GET", "/readyz").status == 200, deadline, paths, "kube-apiserver")
     write_kubeconfig(paths.kubeconfig, kubeconfig_text(ports.apiserver, paths.pki, "admin", "ciliumlab-admin"))
     for name, identity, user in (("kube-controller-manager", "controller-manager", "system:kube-controller-manager"),
                                  ("kube-scheduler", "scheduler", "system:kube-scheduler")):
@@ -175,8 +142,8 @@ def _start_all(paths: Paths, ports: Ports, binaries: Binaries, versions: Version
                 controller_manager_args(binaries.path("kube-controller-manager"), paths, ports), paths.run, paths.logs)
     procs.start("kube-scheduler", scheduler_args(binaries.path("kube-scheduler"), paths, ports), paths.run,
                 paths.logs)
-    _wait("/healthz", lambda: _healthz(ports.controller_manager), deadline, paths, "kube-controller-manager")
-    _wait("/healthz", lambda: _healthz(ports.scheduler), deadline, paths, "kube-scheduler")
+    wait_for("/healthz", lambda: _healthz(ports.controller_manager), deadline, paths, "kube-controller-manager")
+    wait_for("/healthz", lambda: _healthz(ports.scheduler), deadline, paths, "kube-scheduler")
     say(f">> installing {len(crd_files)} Cilium {versions.cilium} CRDs")
     install_crds(admin, crd_files, max(5.0, deadline - time.monotonic()))
     say(f">> the local cluster is ready; logs in {paths.logs}")

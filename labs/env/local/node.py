@@ -14,13 +14,12 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
 import yaml
 
@@ -49,6 +48,7 @@ from labs.env.local.nodeconfig import (
 )
 from labs.env.local.pki import write_node_pki
 from labs.env.local.rest import AdminClient
+from labs.env.local.waiting import free_ports, wait_for
 
 __all__ = ["NODE_ORDER", "HOST_TOOLS", "APT_PACKAGES", "node_paths", "node_requested", "up_node", "down_node",
            "node_status", "missing_host_tools", "build_node"]
@@ -128,41 +128,10 @@ def _ctr(paths: NodePaths, *args: str, check: bool = True, timeout: float = 60) 
     return done
 
 
-def _free_ports(count: int) -> list[int]:
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket()
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
-def _log_tail(paths: Paths, name: str, lines: int = 25) -> str:
-    try:
-        text = (paths.logs / f"{name}.log").read_text(errors="replace").splitlines()
-    except OSError:
-        return "(no log)"
-    return "\n".join("    " + line for line in text[-lines:])
 
 
-def _wait(what: str, check: Callable[[], bool], deadline: float, paths: Paths, name: str) -> None:
-    """Poll `check` until true; fail when the process `name` exits or the deadline passes."""
-    while True:
-        started = procs.read_pidfile(paths.run, name)
-        if started is None or not procs.alive(started):
-            raise LocalClusterError(f"{name} exited while waiting for {what}; end of its log:\n"
-                                    + _log_tail(paths, name))
-        with contextlib.suppress(OSError, ValueError, subprocess.SubprocessError):
-            if check():
-                return
-        if time.monotonic() > deadline:
-            raise LocalClusterError(f"{name}: no {what} in time (raise --timeout); end of its log:\n"
-                                    + _log_tail(paths, name))
-        time.sleep(0.5)
 
 
 def _node_ready(admin: AdminClient) -> bool:
@@ -243,7 +212,7 @@ def up_node(paths: Paths, versions: Versions, admin: AdminClient, apiserver_port
     for name, identity, user in (("kubelet", "kubelet", f"system:node:{NODE_NAME}"),
                                  ("kube-proxy", "kube-proxy", "system:kube-proxy")):
         write_kubeconfig(paths.component_kubeconfig(name), kubeconfig_text(apiserver_port, paths.pki, identity, user))
-    ports = NodePorts(*_free_ports(4))
+    ports = NodePorts(*free_ports(4))
     npaths.state.write_text(json.dumps({"ports": asdict(ports), "sysctls": _saved_sysctls(), "node": NODE_NAME,
                                         "kube_proxy_binary": str(binaries.path("kube-proxy"))}) + "\n")
     _prepare_host()
@@ -255,20 +224,20 @@ def up_node(paths: Paths, versions: Versions, admin: AdminClient, apiserver_port
 
     say(f">> starting containerd on {npaths.containerd_socket}")
     procs.start("containerd", ["containerd", "--config", str(npaths.containerd_config)], paths.run, paths.logs)
-    _wait("socket", lambda: _ctr(npaths, "version", check=False, timeout=5).returncode == 0, deadline, paths,
+    wait_for("socket", lambda: _ctr(npaths, "version", check=False, timeout=5).returncode == 0, deadline, paths,
           "containerd")
     for _spec, archive in archives:  # always: the name moves to the archive's image if a recipe changed
         _ctr(npaths, "images", "import", str(archive), timeout=180)
     say(f">> imported {len(archives)} local images; starting the kubelet as node {NODE_NAME} ({NODE_IP})")
     procs.start("kubelet", kubelet_args(binaries.path("kubelet"), npaths), paths.run, paths.logs)
     procs.start("kube-proxy", kube_proxy_args(binaries.path("kube-proxy"), npaths), paths.run, paths.logs)
-    _wait("Ready node", lambda: _node_ready(admin), deadline, paths, "kubelet")
-    _wait("healthz", lambda: _healthz(ports.proxy_healthz), deadline, paths, "kube-proxy")
+    wait_for("Ready node", lambda: _node_ready(admin), deadline, paths, "kubelet")
+    wait_for("healthz", lambda: _healthz(ports.proxy_healthz), deadline, paths, "kube-proxy")
     say(f">> node {NODE_NAME} is Ready; deploying CoreDNS v{binaries.coredns}")
     dns_kubeconfig = kubeconfig_text(apiserver_port, paths.pki, "coredns", "ciliumlab:coredns")
     for obj in coredns_objects(f"registry.k8s.io/coredns/coredns:v{binaries.coredns}", dns_kubeconfig):
         _apply(admin, obj)
-    _wait("ready CoreDNS pod", lambda: _dns_ready(admin), deadline, paths, "kubelet")
+    wait_for("ready CoreDNS pod", lambda: _dns_ready(admin), deadline, paths, "kubelet")
     say(">> the node runs pods; cluster DNS on 10.96.0.10")
 
 
