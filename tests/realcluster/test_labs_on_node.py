@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -130,3 +131,26 @@ def test_status_lists_the_node_components(node_cluster):
     assert done.returncode == 0, done.stdout + done.stderr
     for name in ("containerd", "kubelet", "kube-proxy"):
         assert any(line.startswith(name) and "running" in line for line in done.stdout.splitlines()), done.stdout
+
+
+@pytest.mark.parametrize("line", [
+    "exec -n tour client -- curl -s -S -m 3 -o /dev/null -w '%{http_code}\\n' http://web",
+    "exec -n tour client -- wget -q -T 3 -O - http://web.tour",
+    "exec -n tour client -- curl -s -m 3 http://web",
+], ids=["curl-status", "wget-body", "curl-body"])
+def test_a_magic_line_prints_on_the_real_node_what_it_prints_on_the_simulated_cluster(labs, node_live, line):
+    """`%kubectl exec ...` as lab 00's cells type it: the live path runs the real kubectl against the real
+    node (a real exec into curl or wget), the simulated path answers from the model; same lines, same exit."""
+    from labs.cluster.sim import SimCluster
+    from labs.commands.magics import run_command
+
+    if shutil.which("kubectl") is None:
+        pytest.skip("kubectl is not installed")
+    sim = SimCluster()
+    workloads = Path(__file__).resolve().parents[2] / "manifests" / "00-environment" / "workloads.yaml"
+    deployed = run_command("kubectl", f"apply -f {workloads}", sim, on_output=None)
+    assert deployed.exit_code == 0, deployed.stderr
+    real = run_command("kubectl", line, node_live, on_output=None)
+    simulated = run_command("kubectl", line, sim, on_output=None)
+    assert (real.exit_code, real.stdout) == (simulated.exit_code, simulated.stdout), real.stderr
+    assert real.exit_code == 0
