@@ -3,8 +3,6 @@ and Hubble attribution of the outcome."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from live_fakes import ScriptedExec, curl_answer, curl_timeout
 
@@ -110,20 +108,17 @@ def test_l7_denied_probe_keeps_the_status(cluster_objects, isolated):
 
 
 @pytest.mark.parametrize(("count", "parallel"), [(12, 4), (16, 16)], ids=["bounded", "one-round"])
-def test_a_matrix_takes_about_one_timeout_per_round(cluster_objects, isolated, count, parallel):
+def test_a_matrix_runs_its_probes_side_by_side_up_to_the_bound(cluster_objects, isolated, count, parallel):
+    """Concurrency is read from the exec's own count of sessions in flight, not from a clock (the machine
+    may be busy): probes overlap, the bound is reached when there are more probes than it, never passed."""
     delay = 0.4
     execer = ScriptedExec(lambda *a: curl_timeout(delay), delay=delay)
     live = make_live(cluster_objects, isolated, execer)
     probes = [probe("frontend/web", "backend/api", 8000 + i) for i in range(count)]
-    started = time.monotonic()
     results = live.probe_many(probes, timeout=delay, parallel=parallel)
-    elapsed = time.monotonic() - started
-    rounds = -(-count // parallel)
-    assert execer.peak <= parallel
+    assert 1 < execer.peak <= parallel, f"{execer.peak} probe(s) in flight at once, bound {parallel}"
     if count > parallel:
         assert execer.peak == parallel, "the bound was never reached"
-    assert elapsed < rounds * delay + 1.5, f"{elapsed:.2f} s for {rounds} round(s) of {delay} s"
-    assert elapsed < count * delay, "probes ran one after another"
     assert [r.probe for r in results] == probes
     assert {r.outcome.value for r in results} == {"dropped"}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import socket
 import ssl
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +23,10 @@ __all__ = ["KubeApi", "ApiError", "ApiUnreachable", "FIELD_MANAGER", "resource_p
 FIELD_MANAGER = "ciliumlab"
 CLIENT_RANGE = (37, 38)
 """kubernetes client majors the code works with: [37, 38). `ApiClient.param_serialize` first appears in 37.0.0."""
+TOO_MANY_REQUESTS_RETRIES = 5
+"""How often a 429 (Too Many Requests) is asked again before it is reported."""
+TOO_MANY_REQUESTS_PAUSE = 1.0
+"""Seconds between those tries: the API server's own Retry-After for these answers is 1 s."""
 
 
 class ClientUnsuitable(ClusterError):
@@ -141,7 +146,24 @@ class KubeApi:
 
     def request(self, method: str, path: str, *, query: list[tuple[str, str]] | None = None,
                 body: Any = None, content_type: str | None = None, timeout: float | None = None) -> Any:
-        """One call; returns the decoded JSON (or None), raises ApiError or ApiUnreachable."""
+        """One call; returns the decoded JSON (or None), raises ApiError or ApiUnreachable.
+
+        A 429 is asked again after a pause, as client-go does (`rest/request.go`, `checkWait`): the API
+        server answers it before doing anything (priority and fairness, or a resource's storage still
+        initializing just after its CRD was created), so a retry is safe for every verb. Bounded by
+        TOO_MANY_REQUESTS_RETRIES."""
+        for attempt in range(TOO_MANY_REQUESTS_RETRIES + 1):
+            try:
+                return self._request_once(method, path, query=query, body=body, content_type=content_type,
+                                          timeout=timeout)
+            except ApiError as exc:
+                if exc.status != 429 or attempt == TOO_MANY_REQUESTS_RETRIES:
+                    raise
+            time.sleep(TOO_MANY_REQUESTS_PAUSE)
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _request_once(self, method: str, path: str, *, query: list[tuple[str, str]] | None,
+                      body: Any, content_type: str | None, timeout: float | None) -> Any:
         limit = self.timeout if timeout is None else timeout
         headers = {"Accept": "application/json"}
         if content_type:
