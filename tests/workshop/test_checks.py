@@ -20,8 +20,11 @@ class SleepyCluster:
 
     backend = "fake"
 
-    def __init__(self, outcome: Outcome = Outcome.DROPPED):
+    def __init__(self, outcome: Outcome = Outcome.DROPPED, gather: threading.Barrier | None = None):
         self.outcome = outcome
+        self.gather = gather
+        """With a barrier, each probe waits there instead of sleeping: it passes only once that many probes
+        are in flight together, so concurrency is proven without a clock (a busy machine only slows it)."""
         self.lock = threading.Lock()
         self.running = 0
         self.peak = 0
@@ -30,7 +33,10 @@ class SleepyCluster:
         with self.lock:
             self.running += 1
             self.peak = max(self.peak, self.running)
-        time.sleep(timeout)
+        if self.gather is not None:
+            self.gather.wait(timeout=60)
+        else:
+            time.sleep(timeout)
         with self.lock:
             self.running -= 1
         return [ProbeResult(p, self.outcome, "timed out") for p in probes]
@@ -46,7 +52,7 @@ def steps(trainees: int, per_trainee: int = 1) -> list[LiveStep]:
 
 def test_thirty_trainees_are_checked_side_by_side():
     """All thirty checks are in flight at once (read from the cluster's own count, not from a clock)."""
-    cluster = SleepyCluster()
+    cluster = SleepyCluster(gather=threading.Barrier(30))
     results = run_live_checks(cluster, steps(30), timeout=PROBE_TIMEOUT, parallel=32)
     assert len(results) == 30 and {r.status for r in results.values()} == {"pass"}
     assert cluster.peak == 30
