@@ -140,21 +140,6 @@ def admin_env(local_cluster, tmp_path, monkeypatch) -> LocalCluster:
 
 
 @pytest.fixture
-def node_env(node_cluster, tmp_path, monkeypatch) -> LocalCluster:
-    """Like `admin_env`, on the cluster with a node."""
-    repo = tmp_path / "repo"
-    home = tmp_path / "home"
-    repo.mkdir()
-    home.mkdir()
-    monkeypatch.setenv("LABS_REPO", str(repo))
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("KUBECONFIG", str(node_cluster.kubeconfig))
-    for name in ("LABS_KUBE_CONTEXT", "LABS_BACKEND", "LABS_TRAINEE"):
-        monkeypatch.delenv(name, raising=False)
-    return node_cluster
-
-
-@pytest.fixture
 def live(admin_env):
     """A LiveCluster on the local control plane (no progress bars, no Hubble: there is no agent)."""
     from labs.cluster.live.cluster import LiveCluster
