@@ -7,6 +7,7 @@ created there, since it has no images) and the policies are removed again afterw
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ from labs.outcomes import Outcome
 from labs.probes import ProbeResult
 from labs.scenarios.spec import Expectation, Scenario
 
-__all__ = ["ProbeCheck", "ScenarioResult", "build_sim_cluster", "run_scenario"]
+__all__ = ["ProbeCheck", "ScenarioResult", "build_sim_cluster", "policy_documents", "run_scenario"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class ProbeCheck:
 class ScenarioResult:
     scenario: Scenario
     checks: list[ProbeCheck] = field(default_factory=list)
+    skipped: list[tuple[Expectation, str]] = field(default_factory=list)
+    """Probes the backend cannot answer (a live cluster without an outside world, Envoy...), with the reason."""
 
     @property
     def passed(self) -> int:
@@ -63,10 +66,19 @@ class ScenarioResult:
 
     def report(self) -> str:
         head = f"{self.scenario.name} ({self.scenario.file}): {self.passed}/{len(self.checks)} probes as expected"
-        return "\n".join([head] + ["  " + c.line().replace("\n", "\n  ") for c in self.checks])
+        if self.skipped:
+            head += f", {len(self.skipped)} skipped"
+        lines = [head] + ["  " + c.line().replace("\n", "\n  ") for c in self.checks]
+        lines += [f"  skip {exp.probe.describe()}: {why}" for exp, why in self.skipped]
+        return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.scenario.name, "file": self.scenario.file, "probes": [c.to_json() for c in self.checks]}
+        report: dict[str, Any] = {"name": self.scenario.name, "file": self.scenario.file,
+                                  "probes": [c.to_json() for c in self.checks]}
+        if self.skipped:
+            report["skipped"] = [{"probe": exp.probe.describe(), "line": exp.line, "reason": why}
+                                 for exp, why in self.skipped]
+        return report
 
 
 def _policy_set(scenario: Scenario) -> ManifestSet:
@@ -81,6 +93,11 @@ def _policy_set(scenario: Scenario) -> ManifestSet:
         raise ManifestError([Problem(p.message, scenario.file, p.document,
                                      None if p.line is None else p.line + offset, f"policies: {p.path}".rstrip(": "),
                                      p.kind, p.name) for p in exc.problems]) from None
+
+
+def policy_documents(scenario: Scenario) -> list[dict[str, Any]]:
+    """The scenario's policies as plain objects, checked first (a ManifestError names the scenario's lines)."""
+    return [copy.deepcopy(doc.obj) for doc in _policy_set(scenario).documents]
 
 
 def build_sim_cluster(scenario: Scenario, **options: Any):

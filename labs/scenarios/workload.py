@@ -215,7 +215,8 @@ def _pod_object(pod: Pod, serve: set[int], renamer: NamespaceRenamer) -> dict[st
     if pod.host_network:
         spec["hostNetwork"] = True
         spec["dnsPolicy"] = "ClusterFirstWithHostNet"
-    meta: dict[str, Any] = {"name": renamer.pod_name(pod.namespace, pod.name), "namespace": renamer.namespace(pod.namespace),
+    meta: dict[str, Any] = {"name": renamer.pod_name(pod.namespace, pod.name),
+                            "namespace": renamer.namespace(pod.namespace),
                             "annotations": {"ciliumlab.io/probe-container": "client"}}
     if pod.labels:
         meta["labels"] = dict(pod.labels)
@@ -268,9 +269,8 @@ def _probe_skip(probe: Probe, scenario: Scenario, absent: dict[str, str], facts:
         return "a client outside the cluster reaches Services through a NodePort, not pod addresses"
     if str(target) in absent:
         return absent[str(target)]
-    if target.kind == "pod":
-        if target.value in pods and pods[target.value].host_network:
-            return f"the destination {target.value} uses the node's network; serving its ports would bind the node's"
+    if target.kind == "pod" and target.value in pods and pods[target.value].host_network:
+        return f"the destination {target.value} uses the node's network; serving its ports would bind the node's"
     if target.kind in ("fqdn", "ip") or (target.kind == "entity" and target.value == "world"):
         return (f"{target} is outside the cluster: the simulator's outside hosts (`external:`, documentation "
                 "addresses) have no real counterpart that answers here")
