@@ -123,6 +123,32 @@ def _cleanup(cluster: LiveCluster, plan: WorkloadPlan, timeout: float, say: Say)
             f"`kubectl delete namespace {names}`")
 
 
+def _account_missing(exc: ClusterError) -> bool:
+    """The API server refused a pod because its ServiceAccount does not exist yet: in a namespace created a
+    moment ago the controller-manager has not made `default` yet ("error looking up service account ...")."""
+    text = str(exc).lower()
+    return ("service account" in text or "serviceaccount" in text) and "not found" in text
+
+
+def _create_workload(cluster: LiveCluster, workload: list, timeout: float, say: Say) -> None:
+    """Namespaces and ServiceAccounts first, then pods and Services (asked again while the pods' ServiceAccounts
+    are still being made, within `timeout`), then wait until every pod is Ready."""
+    first = [d for d in workload if d.kind in ("Namespace", "ServiceAccount")]
+    rest = [d for d in workload if d.kind not in ("Namespace", "ServiceAccount")]
+    deadline = time.monotonic() + timeout
+    if first:
+        apply_documents(cluster.api, first, mapper=cluster.mapper)
+    while True:
+        try:
+            _, targets = apply_documents(cluster.api, rest, mapper=cluster.mapper)
+            break
+        except ClusterError as exc:
+            if not _account_missing(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)
+    wait_ready(cluster.api, targets, timeout=max(1.0, deadline - time.monotonic()), progress=LineProgress(say, "pods"))
+
+
 def _ordered(plan: WorkloadPlan) -> bool:
     """Probes that look names up or reach addresses keep their order (see `labs.scenarios.run`)."""
     return any(p.probe is not None and (p.probe.dns is not None or (p.probe.target is not None and
@@ -148,8 +174,7 @@ def run_live(scenario: Scenario, cluster: LiveCluster, *, facts: ClusterFacts, p
         "probe(s) runnable here")
     try:
         if runnable:
-            _, targets = apply_documents(cluster.api, workload, mapper=cluster.mapper)
-            wait_ready(cluster.api, targets, timeout=ready_timeout, progress=LineProgress(say, "pods"))
+            _create_workload(cluster, workload, ready_timeout, say)
             if policies:
                 before = cluster.policy_sync.revisions()
                 apply_documents(cluster.api, policies, mapper=cluster.mapper)

@@ -87,7 +87,7 @@ def test_pods_that_never_get_ready_stop_the_run_and_it_still_cleans_up(stub, liv
         {"name": "serve-80", "state": {"waiting": {"reason": "ErrImageNeverPull"}}}]}
     run = run_live(load_scenario(L3_ALLOW), live, facts=ClusterFacts(), run_id="r0002", ready_timeout=1.5,
                    say=lambda _: None)
-    assert run.error is not None and "Not ready after 1.5 s" in run.error and "ErrImageNeverPull" in run.error
+    assert run.error is not None and "Not ready after" in run.error and "ErrImageNeverPull" in run.error
     result = as_scenario_result(run)
     assert {c.result.outcome.value for c in result.checks} == {"error"}
     assert all(c.result.reason.startswith("not run: Not ready") for c in result.checks)
