@@ -23,7 +23,7 @@ from labs.scenarios.spec import Scenario, load_scenario
 
 __all__ = ["add_arguments", "main", "run"]
 
-LIVE_ONLY = ("compare_sim", "keep", "l7")
+LIVE_ONLY = ("compare_sim", "keep", "l7", "parallel")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="live: run every probe on the simulated backend too and report agreement probe by probe")
     parser.add_argument("--keep", action="store_true",
                         help="live: leave each scenario's namespaces, pods and policies in place (for a closer look)")
+    parser.add_argument("--parallel", type=int, default=1, metavar="N",
+                        help="live: run up to N scenarios at once (those with a cluster-wide policy run alone)")
     parser.add_argument("--l7", action="store_true",
                         help="live: the cluster runs Envoy, so scenarios with HTTP or Kafka rules run too")
 
@@ -55,9 +57,12 @@ def _load(files: list[str]) -> tuple[list[Scenario], int]:
 
 
 def _bad_flags(args: argparse.Namespace) -> str | None:
-    used = [f"--{name.replace('_', '-')}" for name in LIVE_ONLY if getattr(args, name, False)]
+    used = [f"--{name.replace('_', '-')}" for name in LIVE_ONLY
+            if getattr(args, name, False) and (name != "parallel" or args.parallel != 1)]
     if used and args.backend != "live":
         return f"{', '.join(used)} only work{'s' if len(used) == 1 else ''} with --backend live"
+    if args.parallel < 1:
+        return f"--parallel must be at least 1, not {args.parallel!r}"
     for name in ("timeout", "ready_timeout"):
         if getattr(args, name) <= 0:
             return f"--{name.replace('_', '-')} must be a positive number of seconds, not {getattr(args, name)!r}"
@@ -100,31 +105,58 @@ def _report(args: argparse.Namespace, results: list[ScenarioResult], invalid: in
     return 2 if invalid else 1 if failed else 0
 
 
+def _cluster_wide(scenario: Scenario) -> bool:
+    """Whether the scenario has a cluster-wide policy, which selects the pods of every other run as well."""
+    try:
+        from labs.scenarios.run import policy_documents
+
+        return any(doc.get("kind") == "CiliumClusterwideNetworkPolicy" for doc in policy_documents(scenario))
+    except ManifestError:
+        return False  # reported when the scenario runs
+
+
 def _run_live(args: argparse.Namespace, scenarios: list[Scenario], invalid: int) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
     from labs.cluster.select import get_cluster
-    from labs.scenarios.agreement import AgreementReport, compare_run
+    from labs.scenarios.agreement import AgreementReport, ProbeAgreement, compare_run
     from labs.scenarios.live_run import as_scenario_result, cluster_facts, run_live
 
     cluster = get_cluster("live")
     facts, env = cluster_facts(cluster, l7_proxy=args.l7)  # type: ignore[arg-type]
-    results: list[ScenarioResult] = []
-    report = AgreementReport([], env)
-    for sc in scenarios:
+
+    def one(sc: Scenario) -> ScenarioResult | list[ProbeAgreement] | ManifestError:
         try:
             if not sc.has_cluster_section and not args.compare_sim:
-                results.append(run_scenario(sc, cluster, timeout=args.timeout))
-                continue
+                return run_scenario(sc, cluster, timeout=args.timeout)
             sim = run_scenario(sc) if args.compare_sim else None
             done = run_live(sc, cluster, facts=facts, probe_timeout=args.timeout,  # type: ignore[arg-type]
                             ready_timeout=args.ready_timeout, keep=args.keep)
         except ManifestError as exc:
+            return exc
+        return compare_run(sim, done, env) if sim is not None else as_scenario_result(done)
+
+    # Runs do not share namespaces, so they may overlap, except those with a cluster-wide policy: it would
+    # select the other runs' pods too. Those run alone, after the others.
+    alone = [sc for sc in scenarios if args.parallel > 1 and _cluster_wide(sc)]
+    together = [sc for sc in scenarios if sc not in alone]
+    outcome: dict[int, ScenarioResult | list[ProbeAgreement] | ManifestError] = {}
+    with ThreadPoolExecutor(max_workers=args.parallel) as pool:
+        for sc, found in zip(together, pool.map(one, together)):
+            outcome[id(sc)] = found
+    for sc in alone:
+        outcome[id(sc)] = one(sc)
+    results: list[ScenarioResult] = []
+    report = AgreementReport([], env)
+    for sc in scenarios:
+        found = outcome[id(sc)]
+        if isinstance(found, ManifestError):
             invalid += 1
-            print(f"{sc.file}: invalid, not run.\n{exc}", file=sys.stderr)
-            continue
-        if sim is not None:
-            report.rows.extend(compare_run(sim, done, env))
+            print(f"{sc.file}: invalid, not run.\n{found}", file=sys.stderr)
+        elif isinstance(found, ScenarioResult):
+            results.append(found)
         else:
-            results.append(as_scenario_result(done))
+            report.rows.extend(found)
     if not args.compare_sim:
         return _report(args, results, invalid)
     report.invalid = invalid

@@ -112,7 +112,7 @@ def _cleanup(cluster: LiveCluster, plan: WorkloadPlan, timeout: float, say: Say)
             before = cluster.policy_sync.revisions() if what == "policies" else None
             result, gone = delete_documents(cluster.api, docs, mapper=cluster.mapper)
             wait_gone(cluster.api, [(t.label, t.path) for t in gone], timeout=timeout,
-                      progress=LineProgress(say, "deleting"))
+                      progress=LineProgress(say, f"{plan.scenario.name}: deleting"))
             if before is not None and result.deleted:
                 cluster.policy_sync.wait(before)
         except (ClusterError, ApiError) as exc:
@@ -130,7 +130,7 @@ def _account_missing(exc: ClusterError) -> bool:
     return ("service account" in text or "serviceaccount" in text) and "not found" in text
 
 
-def _create_workload(cluster: LiveCluster, workload: list, timeout: float, say: Say) -> None:
+def _create_workload(cluster: LiveCluster, workload: list, timeout: float, say: Say, name: str) -> None:
     """Namespaces and ServiceAccounts first, then pods and Services (asked again while the pods' ServiceAccounts
     are still being made, within `timeout`), then wait until every pod is Ready."""
     first = [d for d in workload if d.kind in ("Namespace", "ServiceAccount")]
@@ -146,7 +146,8 @@ def _create_workload(cluster: LiveCluster, workload: list, timeout: float, say: 
             if not _account_missing(exc) or time.monotonic() >= deadline:
                 raise
             time.sleep(0.5)
-    wait_ready(cluster.api, targets, timeout=max(1.0, deadline - time.monotonic()), progress=LineProgress(say, "pods"))
+    wait_ready(cluster.api, targets, timeout=max(1.0, deadline - time.monotonic()),
+               progress=LineProgress(say, f"{name}: pods"))
 
 
 def _ordered(plan: WorkloadPlan) -> bool:
@@ -174,7 +175,7 @@ def run_live(scenario: Scenario, cluster: LiveCluster, *, facts: ClusterFacts, p
         "probe(s) runnable here")
     try:
         if runnable:
-            _create_workload(cluster, workload, ready_timeout, say)
+            _create_workload(cluster, workload, ready_timeout, say, scenario.name)
             if policies:
                 before = cluster.policy_sync.revisions()
                 apply_documents(cluster.api, policies, mapper=cluster.mapper)

@@ -166,3 +166,15 @@ def test_live_verify_reports_expectations_and_skips(live, monkeypatch, capsys):
 def test_bad_flags_exit_2_before_anything_runs(args, message, capsys):
     assert main(["verify", *args, str(L3_ALLOW)]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_parallel_runs_keep_the_report_in_file_order(live, monkeypatch, capsys):
+    """Scenarios overlap (a cluster-wide policy's scenario runs alone, after the others); the report keeps the
+    order the files were given in."""
+    ccnp = SCENARIOS / "013-ccnp-subject-every-namespace.yaml"
+    code, out = _cli(live, monkeypatch, capsys, "--compare-sim", "--json", "--parallel", "2", str(ccnp),
+                     str(L3_ALLOW))
+    assert code in (0, 1)
+    scenarios = [row["scenario"] for row in json.loads(out)["probes"]]
+    assert scenarios == sorted(scenarios, key=lambda name: name != "ccnp-subject-every-namespace")
+    assert set(scenarios) == {"ccnp-subject-every-namespace", "cnp-ingress-l3-allow"}
