@@ -151,10 +151,10 @@ def _create_workload(cluster: LiveCluster, workload: list, timeout: float, say: 
 
 
 def _ordered(plan: WorkloadPlan) -> bool:
-    """Probes that look names up or reach addresses keep their order (see `labs.scenarios.run`)."""
-    return any(p.probe is not None and (p.probe.dns is not None or (p.probe.target is not None and
-                                                                   p.probe.target.kind in ("fqdn", "ip")))
-               for p in plan.probes)
+    """Whether the probes must keep their written order: an outside address becomes reachable through toFQDNs
+    only after an allowed lookup (see `labs.scenarios.run`). Lookups alone may run in parallel."""
+    return any(p.probe is not None and not p.skipped and p.probe.target is not None
+               and p.probe.target.kind in ("fqdn", "ip") for p in plan.probes)
 
 
 def run_live(scenario: Scenario, cluster: LiveCluster, *, facts: ClusterFacts, probe_timeout: float = 5.0,
