@@ -11,6 +11,7 @@ Ctrl-C included, everything the run created is deleted again unless `keep` asks 
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -32,6 +33,9 @@ __all__ = ["LiveRun", "LineProgress", "as_scenario_result", "cluster_facts", "le
 
 DEFAULT_READY_TIMEOUT = 180.0
 Say = Callable[[str], None]
+POLICY_CHANGES = threading.Lock()
+"""Held while a run changes policies and waits for the agents: the wait is for the revision after the one read
+before the change, which another run's change (under `--parallel`) could reach first."""
 
 
 def _stderr(text: str) -> None:
@@ -109,12 +113,16 @@ def _cleanup(cluster: LiveCluster, plan: WorkloadPlan, timeout: float, say: Say)
             docs = _documents(text, f"{plan.scenario.file} (run {plan.run_id} {what})")
             if not docs:
                 continue
-            before = cluster.policy_sync.revisions() if what == "policies" else None
-            result, gone = delete_documents(cluster.api, docs, mapper=cluster.mapper)
+            if what == "policies":
+                with POLICY_CHANGES:
+                    before = cluster.policy_sync.revisions()
+                    result, _ = delete_documents(cluster.api, docs, mapper=cluster.mapper)
+                    if result.deleted:
+                        cluster.policy_sync.wait(before)
+                continue
+            _, gone = delete_documents(cluster.api, docs, mapper=cluster.mapper)
             wait_gone(cluster.api, [(t.label, t.path) for t in gone], timeout=timeout,
                       progress=LineProgress(say, f"{plan.scenario.name}: deleting"))
-            if before is not None and result.deleted:
-                cluster.policy_sync.wait(before)
         except (ClusterError, ApiError) as exc:
             problems.append(f"{what}: {exc}")
     if problems:
@@ -177,9 +185,10 @@ def run_live(scenario: Scenario, cluster: LiveCluster, *, facts: ClusterFacts, p
         if runnable:
             _create_workload(cluster, workload, ready_timeout, say, scenario.name)
             if policies:
-                before = cluster.policy_sync.revisions()
-                apply_documents(cluster.api, policies, mapper=cluster.mapper)
-                run.policy_wait = cluster.policy_sync.wait(before)
+                with POLICY_CHANGES:
+                    before = cluster.policy_sync.revisions()
+                    apply_documents(cluster.api, policies, mapper=cluster.mapper)
+                    run.policy_wait = cluster.policy_sync.wait(before)
                 say(f"  policies: {run.policy_wait}")
             probes = [plan.probes[i].probe for i in runnable]
             results = cluster.probe_many([p for p in probes if p is not None], timeout=probe_timeout,
