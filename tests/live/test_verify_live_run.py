@@ -9,6 +9,7 @@ on Ctrl-C too; the agreement report lines up both backends probe by probe.
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -178,3 +179,35 @@ def test_parallel_runs_keep_the_report_in_file_order(live, monkeypatch, capsys):
     scenarios = [row["scenario"] for row in json.loads(out)["probes"]]
     assert scenarios == sorted(scenarios, key=lambda name: name != "ccnp-subject-every-namespace")
     assert set(scenarios) == {"ccnp-subject-every-namespace", "cnp-ingress-l3-allow"}
+
+
+def test_parallel_runs_never_change_policies_at_the_same_time(live, monkeypatch, capsys):
+    """From reading the revisions to the end of the wait, a run is alone: another run's policy change would
+    bump the revision the wait is for."""
+    import threading
+    import time
+
+    spans: list[tuple[float, float]] = []
+    opened: dict[int, float] = {}
+    lock = threading.Lock()
+
+    def revisions():
+        with lock:
+            opened[threading.get_ident()] = time.monotonic()
+        time.sleep(0.2)
+        return {"cilium-abc": 1}
+
+    def wait(before):
+        time.sleep(0.2)
+        with lock:
+            spans.append((opened.pop(threading.get_ident()), time.monotonic()))
+        return "realized by 1 agent(s)"
+
+    monkeypatch.setattr(live.policy_sync, "revisions", revisions)
+    monkeypatch.setattr(live.policy_sync, "wait", wait)
+    other = SCENARIOS / "003-cnp-egress-l3-allow.yaml"
+    code, _ = _cli(live, monkeypatch, capsys, "--compare-sim", "--parallel", "2", str(L3_ALLOW), str(other))
+    assert code in (0, 1)
+    assert len(spans) == 4  # apply and delete, in each of the two runs
+    spans.sort()
+    assert all(end <= start for (_, end), (start, _) in itertools.pairwise(spans)), spans
