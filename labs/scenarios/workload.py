@@ -34,7 +34,7 @@ from labs.scenarios.renaming import NamespaceRenamer
 from labs.scenarios.spec import Expectation, Scenario
 
 __all__ = ["CLIENT_IMAGE", "SERVER_IMAGE", "RUN_LABEL", "ClusterFacts", "PlannedProbe", "WorkloadPlan",
-           "plan_workload", "new_run_id"]
+           "plan_workload", "new_run_id", "served_ports"]
 
 CLIENT_IMAGE = "curlimages/curl:8.11.1"
 SERVER_IMAGE = "hashicorp/http-echo:1.0.0"
@@ -293,6 +293,8 @@ def plan_workload(scenario: Scenario, policy_documents: list[dict[str, Any]], *,
     """Turn a parsed scenario and its policy documents (plain dicts) into objects for one run."""
     names = {ns.name for ns in scenario.namespaces} | {p.namespace for p in scenario.pods} | \
         {s.namespace for s in scenario.services} | {"default"}
+    names |= {str((d.get("metadata") or {}).get("namespace")) for d in policy_documents
+              if str(d.get("kind")) in namespaced_kinds and (d.get("metadata") or {}).get("namespace")}
     renamer = NamespaceRenamer(run_id, frozenset(names))
     plan = WorkloadPlan(scenario, renamer, _scenario_skip(scenario, policy_documents, facts))
     absent = _absent(scenario)
@@ -304,8 +306,10 @@ def plan_workload(scenario: Scenario, policy_documents: list[dict[str, Any]], *,
     if plan.skipped:
         return plan
     labels_of = {ns.name: dict(ns.labels) for ns in scenario.namespaces}
+    in_policies = {str((d.get("metadata") or {}).get("namespace") or "default") for d in policy_documents
+                   if str(d.get("kind")) in namespaced_kinds}
     used = sorted({p.namespace for p in scenario.pods if p.key not in absent} | {s.namespace for s in scenario.services}
-                  | {ns.name for ns in scenario.namespaces})
+                  | {ns.name for ns in scenario.namespaces} | in_policies)
     for name in used:
         if renamer.namespace(name) == name:
             continue  # kube-system: the cluster's own

@@ -183,3 +183,25 @@ def test_probes_are_renamed_and_kube_system_pods_carry_the_run_id() -> None:
     assert RENAMER.probe(Probe("frontend/a", Target("svc", "kube-system/kube-dns"), 53)).target == \
         Target("svc", "kube-system/kube-dns")
     assert RENAMER.probe(Probe("world", Target("pod", "frontend/a"), 80)).source == "world"
+
+
+def test_every_namespace_an_object_names_is_created_by_the_run() -> None:
+    """A policy in a namespace without pods still gets its namespace from the run (labelled, so it is deleted)."""
+    for path in FILES:
+        _, plan = _plan(path)
+        created = set(plan.namespace_names())
+        named = {o["metadata"]["namespace"] for o in [*plan.objects, *plan.policies] if "namespace" in o["metadata"]}
+        assert named - created <= {"kube-system"}, (path.name, sorted(named - created))
+        assert all(ns["metadata"]["labels"][RUN_LABEL] == RUN for ns in plan.namespaces)
+
+
+def test_a_policy_in_a_namespace_without_pods_gets_that_namespace(tmp_path: Path) -> None:
+    path = tmp_path / "lonely.yaml"
+    path.write_text(yaml.safe_dump({
+        "name": "lonely", "cluster": {"pods": [{"name": "a", "namespace": "apps"}]},
+        "policies": "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: audit}\n"
+                    "spec: {podSelector: {}, policyTypes: [Ingress]}\n",
+        "probes": [{"from": "apps/a", "to": "apps/a", "port": 80, "expect": "allowed"}]}))
+    _, plan = _plan(path)
+    assert plan.namespace_names() == [f"apps-{RUN}", f"audit-{RUN}"]
+    assert plan.policies[0]["metadata"]["namespace"] == f"audit-{RUN}"
