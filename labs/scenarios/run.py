@@ -1,8 +1,9 @@
 """Run a scenario on a backend and compare every probe with its expectation.
 
 On the simulated backend the scenario's `cluster:` section, manifests and policies make a fresh
-cluster; on a live cluster the manifests and policies are applied (a `cluster:` section cannot be
-created there, since it has no images) and the policies are removed again afterwards.
+cluster; on a live cluster the manifests and policies are applied and the policies are removed again
+afterwards. A `cluster:` section becomes a real workload of its own in `labs.scenarios.live_run`
+(`labs verify --backend live`), not here.
 """
 
 from __future__ import annotations
@@ -142,8 +143,9 @@ def run_scenario(scenario: Scenario, cluster: Cluster | None = None, *, timeout:
 
 def _apply_live(scenario: Scenario, cluster: Cluster, timeout: float) -> list[str]:
     if scenario.has_cluster_section:
-        raise ManifestError([Problem("a `cluster:` section describes simulated pods; on a live cluster describe "
-                                     "the workloads in `manifests:` files instead", scenario.file, 0, None,
+        raise ManifestError([Problem("a `cluster:` section describes simulated pods; on a live cluster run the "
+                                     "scenario with `labs verify --backend live` (it creates them as real pods), "
+                                     "or describe the workloads in `manifests:` files", scenario.file, 0, None,
                                      "cluster")])
     if scenario.manifests:
         cluster.apply([str(p) for p in scenario.manifests], timeout=timeout * 24)
