@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 
 __all__ = ["Flag", "FlagError", "Parsed", "parse", "KINDS"]
 
-KINDS = ("string", "list", "bool", "int", "uint", "switch")
+KINDS = ("string", "list", "bool", "int", "uint", "duration", "switch")
 """string: a value, the last one wins; list: a value, every one kept; bool: no value needed, `=VALUE`
 parsed like strconv.ParseBool; int / uint: a value parsed like strconv.ParseInt / ParseUint (base 0);
-switch: no value needed and any `=VALUE` is kept as given (pflag's NoOptDefVal on a custom Value, such as
-hubble's `--not`)."""
+duration: a value checked like time.ParseDuration (`90s`, `1h30m`) and kept as text; switch: no value
+needed and any `=VALUE` is kept as given (pflag's NoOptDefVal on a custom Value, such as hubble's `--not`)."""
 
 _OPTIONAL_VALUE = ("bool", "switch")
 _TRUE = ("1", "t", "T", "true", "TRUE", "True")
@@ -89,7 +89,36 @@ def _go_int(text: str) -> int | None:
     return -number if m.group("sign") == "-" else number
 
 
+_DURATION_PART = re.compile(r"(\d+\.?\d*|\.\d+)([^\d.]*)")
+_DURATION_UNITS = ("ns", "us", "µs", "μs", "ms", "s", "m", "h")
+
+
+def _duration_error(text: str) -> str | None:
+    """time.ParseDuration's complaint about TEXT (Go `time/format.go`), or None when it parses."""
+    body = text[1:] if text[:1] in ("+", "-") else text
+    if body == "0":
+        return None
+    if not body:
+        return f'time: invalid duration "{text}"'
+    at = 0
+    while at < len(body):
+        m = _DURATION_PART.match(body, at)
+        if m is None:
+            return f'time: invalid duration "{text}"'
+        if not m.group(2):
+            return f'time: missing unit in duration "{text}"'
+        if m.group(2) not in _DURATION_UNITS:
+            return f'time: unknown unit "{m.group(2)}" in duration "{text}"'
+        at = m.end()
+    return None
+
+
 def _convert(flag: Flag, value: str) -> object:
+    if flag.kind == "duration":
+        problem = _duration_error(value)
+        if problem:
+            raise _invalid(flag, value, problem)
+        return value
     if flag.kind == "bool":
         if value in _TRUE:
             return True

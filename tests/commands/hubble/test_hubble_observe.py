@@ -172,6 +172,10 @@ def test_follow_is_a_no_op_that_says_so(cluster):
     (["observe", "-o", "yaml"], "Error: invalid output format: yaml\n"),
     (["observe", "--type", "nope"], None),
     (["frobnicate"], 'Error: unknown command "frobnicate" for "hubble"\n'),
+    (["observe", "--follow=maybe"], 'Error: invalid argument "maybe" for "-f, --follow" flag: strconv.ParseBool: '
+                                    'parsing "maybe": invalid syntax\n'),
+    (["observe", "-fz"], "Error: unknown shorthand flag: 'z' in -z\n"),
+    (["observe", "--not", "--not", "--pod", "x"], "Error: consecutive --not statements\n"),
 ])
 def test_errors_read_like_hubble(cluster, argv, message):
     result = hubble.run(argv, cluster)
@@ -206,3 +210,12 @@ def test_list_nodes(cluster):
         "NAME            STATUS      AGE   FLOWS/S   CURRENT/MAX-FLOWS\n"
         f"control-plane   Connected   N/A   N/A       {cp}/4095 ({cp / 4095 * 100:6.2f}%)\n"
         f"worker          Connected   N/A   N/A       {worker}/4095 ({worker / 4095 * 100:6.2f}%)\n")
+
+
+def test_bool_flags_take_parsebool_values_and_the_last_one_wins(cluster):
+    """pflag's bool flags: `--print-node-name=1` is on, a later `=false` turns it off again."""
+    on = hubble.run(["observe", "--print-node-name=1", "--last", "1"], cluster)
+    off = hubble.run(["observe", "--print-node-name", "--print-node-name=F", "--last", "1"], cluster)
+    plain = hubble.run(["observe", "--last", "1"], cluster)
+    assert on.exit_code == off.exit_code == 0
+    assert off.stdout == plain.stdout and on.stdout != plain.stdout
