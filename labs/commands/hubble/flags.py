@@ -42,6 +42,9 @@ class Parsed:
     """(negated by a preceding --not, flag name, value), in command-line order."""
     values: dict[str, str]
     bools: set[str]
+    """Bool flags that are on."""
+    switched_off: set[str]
+    """Bool flags given as false (`--ip-translation=false`), so a default that is on can be told apart."""
     unsupported: list[str]
     positional: list[str]
 
@@ -49,7 +52,7 @@ class Parsed:
 def parse_flags(argv: list[str], table: tuple[Flag, ...]) -> Parsed:
     read = pflag.parse(argv, tuple(f.pflag() for f in table))
     roles = {f.name: f.kind for f in table}
-    out = Parsed([], {}, set(), [], [*read.args, *(read.after_dash or [])])
+    out = Parsed([], {}, set(), set(), [], [*read.args, *(read.after_dash or [])])
     negate = False
     for name, value in read.occurrences:
         role = roles[name]
@@ -63,10 +66,10 @@ def parse_flags(argv: list[str], table: tuple[Flag, ...]) -> Parsed:
             out.filters.append((negate, name, str(value)))
             negate = False
         elif role == "bool":
-            if value:
-                out.bools.add(name)
-            else:
-                out.bools.discard(name)
+            (out.bools if value else out.switched_off).add(name)
+            (out.switched_off if value else out.bools).discard(name)
         else:
             out.values[name] = str(value)
+    if negate:
+        raise FlagError("trailing --not found in the arguments")  # hubble observe `handleFlowArgs`
     return out
