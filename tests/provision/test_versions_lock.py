@@ -197,7 +197,7 @@ def test_some_checksums_are_pinned() -> None:
 @pytest.mark.parametrize("prefix", pinned_prefixes())
 def test_every_pinned_checksum_names_its_source(prefix: str) -> None:
     """A pinned value must say what it is the sha256 of (the exact file the scripts download, at the locked
-    version) and where it was read (repository, and a commit or branch), so a version bump that forgets the
+    version) and where it was read (repository, and a commit, branch, tag or release), so a bump that forgets the
     checksum fails here and a reader can re-check the value."""
     comment = comment_above(prefix)
     assert comment, f"{prefix}: no comment above its checksums names their source"
@@ -210,4 +210,26 @@ def test_every_pinned_checksum_names_its_source(prefix: str) -> None:
         f"{prefix}: the comment names none of the files the scripts download (as NAME-<arch>...) at {version}"
     )
     assert re.search(r"\b[\w-]+/[\w.-]+\b", comment), f"{prefix}: the comment names no owner/repository"
-    assert re.search(r"\b(commit [0-9a-f]{7,40}|branch [\w.-]+)", comment), f"{prefix}: no commit or branch"
+    assert re.search(r"\b(commit [0-9a-f]{7,40}|branch [\w.-]+|(tag|release) v?\d[\w.-]*)", comment), (
+        f"{prefix}: the comment names no point in the source's history (commit, branch, tag or release)"
+    )
+
+
+def test_the_locked_cilium_chart_is_embedded_in_the_locked_cilium_cli() -> None:
+    """Installing needs no Helm repository only while the CLI carries the chart: a fixture per CLI version
+    lists the charts it embeds (its header says where they were read), and the scripts must not point the
+    CLI elsewhere (--repository, --chart-directory), or the embedded chart is not the one installed."""
+    entries = lock_entries()
+    fixture = Path(__file__).parent / "fixtures" / f"cilium-cli-v{entries['CILIUM_CLI_VERSION']}-embedded-charts.txt"
+    assert fixture.is_file(), (
+        f"no record of the charts cilium CLI v{entries['CILIUM_CLI_VERSION']} embeds: list them in {fixture.name} "
+        "from its vendor/github.com/cilium/charts, as the fixture for the previous version does"
+    )
+    embedded = [line for line in fixture.read_text().splitlines() if line and not line.startswith("#")]
+    assert entries["CILIUM_VERSION"] in embedded, (
+        f"cilium CLI v{entries['CILIUM_CLI_VERSION']} does not embed chart {entries['CILIUM_VERSION']}"
+    )
+    script = (REPO / "scripts" / "provision" / "cilium.sh").read_text()
+    calls = re.findall(r"^\s*cilium (?:install|upgrade)\b.*$", script, re.M)
+    assert len(calls) == 2 and all('--version "$CILIUM_VERSION"' in call for call in calls), calls
+    assert not re.search(r"--(repository|chart-directory)\b", script)
