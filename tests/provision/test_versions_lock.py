@@ -134,3 +134,102 @@ def test_only_the_download_helper_calls_curl() -> None:
     assert direct == ['      download "https://pkgs.k8s.io/core:/stable:/v$K8S_MINOR/deb/Release.key" "$key_file"'], (
         "only the apt key is fetched without fetch_verified (its fingerprint is checked instead)"
     )
+
+
+# -- pinned checksums: filled in pairs, distinct, each with the source it was read from -----------------------
+
+CHECKSUM_KEY = re.compile(r"(\w+)_SHA256_(AMD64|ARM64)")
+
+
+def checksum_prefixes() -> list[str]:
+    return sorted({m.group(1) for key in lock_entries() if (m := CHECKSUM_KEY.fullmatch(key))})
+
+
+def pinned_prefixes() -> list[str]:
+    entries = lock_entries()
+    return [p for p in checksum_prefixes() if entries[f"{p}_SHA256_AMD64"] or entries[f"{p}_SHA256_ARM64"]]
+
+
+def comment_above(prefix: str) -> str:
+    """The comment lines directly above the first of PREFIX's checksum keys (where its source is named)."""
+    lines = LOCK.read_text().splitlines()
+    first = min(i for i, line in enumerate(lines) if CHECKSUM_KEY.match(line) and line.startswith(f"{prefix}_SHA256_"))
+    start = first
+    while start > 0 and lines[start - 1].startswith("#"):
+        start -= 1
+    return "\n".join(lines[start:first])
+
+
+def asset_patterns(version: str) -> list[re.Pattern[str]]:
+    """The file names the scripts download, with $ARCH as '<arch>' and any version variable as VERSION."""
+    patterns = []
+    for _script, url in download_urls():
+        parts = re.split(r"\$\{?(\w+)\}?", url.rsplit("/", 1)[1])
+        regex = "".join(
+            re.escape(part) if i % 2 == 0 else ("<arch>" if part == "ARCH" else re.escape(version))
+            for i, part in enumerate(parts)
+        )
+        patterns.append(re.compile(regex))
+    return patterns
+
+
+@pytest.mark.parametrize("prefix", checksum_prefixes())
+def test_checksums_are_pinned_for_both_architectures_or_neither(prefix: str) -> None:
+    """Half a pair would make one architecture's VM trust only the published file while the other is pinned."""
+    entries = lock_entries()
+    amd64, arm64 = entries[f"{prefix}_SHA256_AMD64"], entries[f"{prefix}_SHA256_ARM64"]
+    assert bool(amd64) == bool(arm64), f"{prefix}: only one of AMD64/ARM64 is pinned"
+
+
+def test_pinned_checksums_are_distinct() -> None:
+    """Two keys with one value is a copy-paste slip (e.g. the amd64 value pasted into ARM64)."""
+    values = [(k, v) for k, v in lock_entries().items() if CHECKSUM_KEY.fullmatch(k) and v]
+    seen: dict[str, str] = {}
+    for key, value in values:
+        assert value not in seen, f"{key} has the same value as {seen.get(value)}"
+        seen[value] = key
+
+
+def test_some_checksums_are_pinned() -> None:
+    assert pinned_prefixes(), "no checksum is pinned; the source-comment tests below would test nothing"
+
+
+@pytest.mark.parametrize("prefix", pinned_prefixes())
+def test_every_pinned_checksum_names_its_source(prefix: str) -> None:
+    """A pinned value must say what it is the sha256 of (the exact file the scripts download, at the locked
+    version) and where it was read (repository, and a commit, branch, tag or release), so a bump that forgets the
+    checksum fails here and a reader can re-check the value."""
+    comment = comment_above(prefix)
+    assert comment, f"{prefix}: no comment above its checksums names their source"
+    version = lock_entries()[f"{prefix}_VERSION"]
+    assert version in comment, f"{prefix}: the source comment does not mention the locked version {version}"
+    tool = prefix.split("_")[0].lower()
+    names = [name for name in re.findall(r"[\w.-]*<arch>[\w.-]*", comment) if tool in name]
+    patterns = asset_patterns(version)
+    assert any(p.fullmatch(name) for p in patterns for name in names), (
+        f"{prefix}: the comment names none of the files the scripts download (as NAME-<arch>...) at {version}"
+    )
+    assert re.search(r"\b[\w-]+/[\w.-]+\b", comment), f"{prefix}: the comment names no owner/repository"
+    assert re.search(r"\b(commit [0-9a-f]{7,40}|branch [\w.-]+|(tag|release) v?\d[\w.-]*)", comment), (
+        f"{prefix}: the comment names no point in the source's history (commit, branch, tag or release)"
+    )
+
+
+def test_the_locked_cilium_chart_is_embedded_in_the_locked_cilium_cli() -> None:
+    """Installing needs no Helm repository only while the CLI carries the chart: a fixture per CLI version
+    lists the charts it embeds (its header says where they were read), and the scripts must not point the
+    CLI elsewhere (--repository, --chart-directory), or the embedded chart is not the one installed."""
+    entries = lock_entries()
+    fixture = Path(__file__).parent / "fixtures" / f"cilium-cli-v{entries['CILIUM_CLI_VERSION']}-embedded-charts.txt"
+    assert fixture.is_file(), (
+        f"no record of the charts cilium CLI v{entries['CILIUM_CLI_VERSION']} embeds: list them in {fixture.name} "
+        "from its vendor/github.com/cilium/charts, as the fixture for the previous version does"
+    )
+    embedded = [line for line in fixture.read_text().splitlines() if line and not line.startswith("#")]
+    assert entries["CILIUM_VERSION"] in embedded, (
+        f"cilium CLI v{entries['CILIUM_CLI_VERSION']} does not embed chart {entries['CILIUM_VERSION']}"
+    )
+    script = (REPO / "scripts" / "provision" / "cilium.sh").read_text()
+    calls = re.findall(r"^\s*cilium (?:install|upgrade)\b.*$", script, re.M)
+    assert len(calls) == 2 and all('--version "$CILIUM_VERSION"' in call for call in calls), calls
+    assert not re.search(r"--(repository|chart-directory)\b", script)

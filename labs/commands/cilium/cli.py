@@ -14,14 +14,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from labs.commands.pflag import Flag, FlagError, Parsed, parse
 from labs.commands.result import SIM_NOTE, CommandResult, unsupported
 from labs.commands.tabwriter import tabwrite
 from labs.paths import repo_root
 
 __all__ = ["run", "status", "config_view", "config_map", "config_set"]
 
-_STATUS_FLAGS = {"--wait", "--brief", "-n", "--namespace", "--wait-duration", "--interactive", "--verbose",
-                 "--context", "--ignore-warnings"}
+_ROOT_FLAGS = (Flag("context"), Flag("namespace", "n"), Flag("as"), Flag("as-group", kind="list"),
+               Flag("helm-release-name"), Flag("kubeconfig"))
+"""cilium-cli's persistent flags (`cilium-cli/cli/cmd.go`): accepted everywhere, meaningless here."""
+
+_STATUS_FLAGS = (*_ROOT_FLAGS, Flag("wait", kind="bool"), Flag("wait-duration", kind="duration"),
+                 Flag("ignore-warnings", kind="bool"), Flag("worker-count", kind="int"), Flag("output", "o"),
+                 Flag("interactive", kind="bool"), Flag("verbose", kind="bool"))
+"""`cilium status` flags of cilium-cli v0.19.7 (`cilium-cli/cli/status.go`)."""
+
+_CONFIG_SET_FLAGS = (*_ROOT_FLAGS, Flag("restart", "r", kind="bool", default=True))
+"""`cilium config set` flags (`cilium-cli/cli/config.go`: `--restart/-r`, on by default)."""
+
+
+def _read(argv: list[str], flags: tuple[Flag, ...]) -> Parsed | CommandResult:
+    """The parsed line, or cobra's `Error: <pflag's message>` (cilium-cli silences the usage text)."""
+    try:
+        return parse(argv, flags)
+    except FlagError as exc:
+        return CommandResult(stderr=f"Error: {exc}\n", exit_code=1)
 
 
 def _versions() -> dict[str, str]:
@@ -44,16 +62,11 @@ def _cilium_version(cluster: Any) -> str:
 
 
 def status(cluster: Any, argv: list[str]) -> CommandResult:
-    i = 0
-    while i < len(argv):
-        flag = argv[i].split("=", 1)[0]
-        if flag not in _STATUS_FLAGS:
-            return CommandResult(stderr=f"Error: unknown flag: {argv[i]}\n", exit_code=1)
-        if flag == "--brief":
-            return unsupported("cilium", "cilium status --brief")
-        if flag in ("-n", "--namespace", "--wait-duration", "--context") and "=" not in argv[i]:
-            i += 1
-        i += 1
+    read = _read(argv, _STATUS_FLAGS)
+    if isinstance(read, CommandResult):
+        return read
+    if read.get("output") == "json":  # any other -o value prints the summary, as cilium-cli does
+        return unsupported("cilium", "cilium status -o json")
     nodes = len(cluster.info().nodes) or 1
     version = _cilium_version(cluster)
     lock = _versions()
@@ -116,16 +129,10 @@ _SETTABLE = {"policy-audit-mode": ("true", "false")}
 def config_set(cluster: Any, argv: list[str]) -> CommandResult:
     """`cilium config set KEY VALUE`: cilium-cli's K8sConfig.Set (`cilium-cli/config/config.go`): patch the
     ConfigMap, then delete the agent pods so they restart with it (`--restart`, on by default), or warn."""
-    restart = True
-    words: list[str] = []
-    for arg in argv:
-        flag, _, value = arg.partition("=")
-        if flag in ("--restart", "-r"):
-            restart = value.lower() not in ("false", "0", "f") if value else True
-        elif arg.startswith("-"):
-            return CommandResult(stderr=f"Error: unknown flag: {flag}\n", exit_code=1)
-        else:
-            words.append(arg)
+    read = _read(argv, _CONFIG_SET_FLAGS)
+    if isinstance(read, CommandResult):
+        return read
+    restart, words = read.get("restart") is True, read.args + (read.after_dash or [])
     if len(words) != 2:
         return CommandResult(stderr=f"Error: accepts 2 arg(s), received {len(words)}\n", exit_code=1)
     key, value = words

@@ -1,20 +1,21 @@
-"""A pflag-shaped reader for hubble command lines: `--name value`, `--name=value`, `-n value`, `-nvalue`.
+"""hubble's flag table, read by the shared pflag reader and sorted into what `hubble observe` needs.
 
 hubble is a cobra/pflag program, and `--not` applies to the next filter only, so the order of the
-flags matters; the table below says what each flag takes and the reader keeps that order. Error texts
-are pflag's (`unknown flag: --foo`, `flag needs an argument: --since`,
-`invalid argument "x" for "--last" flag: ...`).
+filter flags matters: the reader keeps it. Error texts are pflag's (`labs.commands.pflag`), which hubble
+prints after `Error: `.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from labs.commands import pflag
+from labs.commands.pflag import FlagError
+
 __all__ = ["Flag", "FlagError", "Parsed", "parse_flags"]
 
-
-class FlagError(ValueError):
-    """The command line does not parse (pflag's message, which hubble prints after `Error: `)."""
+_PFLAG_KIND = {"filter": "string", "value": "string", "int": "uint", "bool": "bool"}
+"""How each role is read: hubble's `--last`/`--first` are uint64 flags, filters are custom string Values."""
 
 
 @dataclass(frozen=True)
@@ -26,10 +27,13 @@ class Flag:
     hubble, not modelled by the simulated cluster)."""
     takes_value: bool = True
 
-    @property
-    def label(self) -> str:
-        """How pflag names the flag in errors: `-t, --type` or `--verdict`."""
-        return f"-{self.short}, --{self.name}" if self.short else f"--{self.name}"
+    def pflag(self) -> pflag.Flag:
+        """The flag as the reader sees it; `--not` is a switch (hubble sets NoOptDefVal on its Value)."""
+        if self.kind in ("filter", "unsupported") and not self.takes_value:
+            kind = "switch"
+        else:
+            kind = _PFLAG_KIND.get(self.kind, "string")
+        return pflag.Flag(self.name, self.short, kind)
 
 
 @dataclass
@@ -38,78 +42,34 @@ class Parsed:
     """(negated by a preceding --not, flag name, value), in command-line order."""
     values: dict[str, str]
     bools: set[str]
+    """Bool flags that are on."""
+    switched_off: set[str]
+    """Bool flags given as false (`--ip-translation=false`), so a default that is on can be told apart."""
     unsupported: list[str]
     positional: list[str]
 
 
 def parse_flags(argv: list[str], table: tuple[Flag, ...]) -> Parsed:
-    longs = {f.name: f for f in table}
-    shorts = {f.short: f for f in table if f.short}
-    out = Parsed([], {}, set(), [], [])
+    read = pflag.parse(argv, tuple(f.pflag() for f in table))
+    roles = {f.name: f.kind for f in table}
+    out = Parsed([], {}, set(), set(), [], [*read.args, *(read.after_dash or [])])
     negate = False
-    i = 0
-
-    def take(flag: Flag, inline: str | None, shown: str) -> str:
-        nonlocal i
-        if inline is not None:
-            return inline
-        if i + 1 >= len(argv):
-            raise FlagError(f"flag needs an argument: {shown}")
-        i += 1
-        return argv[i]
-
-    def record(flag: Flag, value: str | None) -> None:
-        nonlocal negate
-        if flag.kind == "unsupported":
-            out.unsupported.append("--" + flag.name)
-            return
-        if flag.name == "not":
+    for name, value in read.occurrences:
+        role = roles[name]
+        if role == "unsupported":
+            out.unsupported.append("--" + name)
+        elif name == "not":
             if negate:
                 raise FlagError("consecutive --not statements")
             negate = True
-            return
-        if flag.kind == "filter":
-            out.filters.append((negate, flag.name, value or ""))
+        elif role == "filter":
+            out.filters.append((negate, name, str(value)))
             negate = False
-        elif flag.kind == "bool":
-            if value not in (None, "true", "false"):
-                raise FlagError(f'invalid argument "{value}" for "{flag.label}" flag: strconv.ParseBool: '
-                                f'parsing "{value}": invalid syntax')
-            if value != "false":
-                out.bools.add(flag.name)
+        elif role == "bool":
+            (out.bools if value else out.switched_off).add(name)
+            (out.switched_off if value else out.bools).discard(name)
         else:
-            if flag.kind == "int" and not (value or "").isdigit():
-                raise FlagError(f'invalid argument "{value}" for "{flag.label}" flag: strconv.ParseUint: '
-                                f'parsing "{value}": invalid syntax')
-            out.values[flag.name] = value or ""
-
-    while i < len(argv):
-        arg = argv[i]
-        if arg == "--":
-            out.positional.extend(argv[i + 1:])
-            break
-        if arg.startswith("--"):
-            name, eq, inline = arg[2:].partition("=")
-            flag = longs.get(name)
-            if flag is None:
-                raise FlagError(f"unknown flag: --{name}")
-            value = take(flag, inline if eq else None, f"--{name}") if flag.takes_value else (inline if eq else None)
-            record(flag, value)
-        elif arg.startswith("-") and len(arg) > 1:
-            j = 1
-            while j < len(arg):
-                letter = arg[j]
-                flag = shorts.get(letter)
-                if flag is None:
-                    raise FlagError(f"unknown shorthand flag: '{letter}' in {arg}")
-                if flag.takes_value:
-                    rest = arg[j + 1:]
-                    attached = rest[1:] if rest.startswith("=") else (rest or None)
-                    record(flag, take(flag, attached, f"'{letter}' in {arg}"))
-                    break
-                record(flag, None)
-                j += 1
-        else:
-            out.positional.append(arg)
-        i += 1
+            out.values[name] = str(value)
+    if negate:
+        raise FlagError("trailing --not found in the arguments")  # hubble observe `handleFlowArgs`
     return out

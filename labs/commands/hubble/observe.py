@@ -59,7 +59,7 @@ _UNSUPPORTED = ("all-namespaces", "from-all-namespaces", "to-all-namespaces", "s
                 "field-mask", "input-file", "experimental-field-mask", "experimental-use-default-field-masks")
 _UNSUPPORTED_BOOL = {"all-namespaces", "from-all-namespaces", "to-all-namespaces", "ipv4", "ipv6", "encrypted",
                      "unencrypted", "experimental-use-default-field-masks"}
-_UNSUPPORTED_SHORT = {"all-namespaces": "A"}
+_UNSUPPORTED_SHORT = {"all-namespaces": "A", "ipv4": "4", "ipv6": "6"}
 
 FLAGS: tuple[Flag, ...] = (
     *(Flag(name, _SHORTS.get(name)) for name in _FILTERS),
@@ -72,7 +72,7 @@ FLAGS: tuple[Flag, ...] = (
     Flag("print-policy-names", kind="bool", takes_value=False),
     Flag("print-raw-filters", kind="bool", takes_value=False),
     Flag("time-format", kind="value"), Flag("color", kind="value"),
-    Flag("numeric", kind="bool", takes_value=False),
+    Flag("numeric", kind="bool", takes_value=False), Flag("ip-translation", kind="bool", takes_value=False),
     # connection flags: meaningless for the simulated cluster, accepted like hubble accepts them
     Flag("server", kind="value"), Flag("timeout", kind="value"), Flag("request-timeout", kind="value"),
     Flag("port-forward", "P", kind="bool", takes_value=False), Flag("port-forward-port", kind="value"),
@@ -267,8 +267,14 @@ def observe(argv: list[str], cluster: Any, *, now: datetime | None = None) -> Co
     if parsed.unsupported:
         return CommandResult(stderr=f"Error: {', '.join(parsed.unsupported)}: not available here\n"
                                     f"{SIM_NOTE} (hubble observe {', '.join(parsed.unsupported)}).\n", exit_code=1)
-    now = now or datetime.now(timezone.utc)
     values, bools = parsed.values, parsed.bools
+    untranslated = [shown for shown, on in (("--numeric", "numeric" in bools),
+                                            ("--ip-translation=false", "ip-translation" in parsed.switched_off),
+                                            ("--color always", values.get("color") == "always")) if on]
+    if untranslated:  # the printer here always shows names, never colours (`--color auto` off a terminal)
+        return CommandResult(stderr=f"Error: {', '.join(untranslated)}: not available here\n"
+                                    f"{SIM_NOTE} (hubble observe {', '.join(untranslated)}).\n", exit_code=1)
+    now = now or datetime.now(timezone.utc)
     output = "jsonpb" if "json" in bools else values.get("output", "compact")
     if output not in OUTPUTS:
         return CommandResult(stderr=f"Error: invalid output format: {output}\n", exit_code=1)

@@ -117,6 +117,9 @@ def test_cilium_config_set_turns_audit_on_for_every_endpoint(cluster):
 @pytest.mark.parametrize(("argv", "stderr"), [
     (["config", "set", "policy-audit-mode"], "Error: accepts 2 arg(s), received 1\n"),
     (["config", "set", "policy-audit-mode", "true", "--force"], "Error: unknown flag: --force\n"),
+    (["config", "set", "policy-audit-mode", "true", "-x"], "Error: unknown shorthand flag: 'x' in -x\n"),
+    (["config", "set", "policy-audit-mode", "true", "--restart=maybe"],
+     'Error: invalid argument "maybe" for "-r, --restart" flag: strconv.ParseBool: parsing "maybe": invalid syntax\n'),
 ])
 def test_cilium_config_set_errors(cluster, argv, stderr):
     result = cilium.run(argv, cluster)
@@ -344,3 +347,37 @@ def test_policy_get_shows_kafka_rules_under_their_json_names(sim):
     rules = json.loads(cilium.run_dbg(["policy", "get"], sim).stdout.rsplit("Revision: ", 1)[0])
     assert rules[0]["ingress"][0]["toPorts"][0]["rules"] == {
         "kafka": [{"role": "produce", "topic": "orders"}, {"apiKey": "fetch", "clientID": "billing"}]}
+
+
+def test_cilium_config_set_reads_flags_anywhere_like_pflag(cluster):
+    """`-r=false` before the arguments and the persistent `-n` (cilium-cli/cli/cmd.go) are accepted."""
+    result = cilium.run(["config", "set", "-n", "kube-system", "-r=false", "policy-audit-mode", "true"], cluster)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.endswith("⚠️  Restart Cilium pods for configmap changes to take effect\n")
+
+
+@pytest.mark.parametrize(("argv", "stderr"), [
+    # cilium-cli v0.19.7 cli/status.go has no --brief, and --wait-duration is a Go duration
+    (["status", "--brief"], "Error: unknown flag: --brief\n"),
+    (["status", "-x"], "Error: unknown shorthand flag: 'x' in -x\n"),
+    (["status", "--wait-duration", "5"], 'Error: invalid argument "5" for "--wait-duration" flag: '
+                                         'time: missing unit in duration "5"\n'),
+    (["status", "--worker-count=two"], 'Error: invalid argument "two" for "--worker-count" flag: '
+                                       'strconv.ParseInt: parsing "two": invalid syntax\n'),
+])
+def test_cilium_status_flag_errors(cluster, argv, stderr):
+    result = cilium.run(argv, cluster)
+    assert (result.stdout, result.stderr, result.exit_code) == ("", stderr, 1)
+
+
+@pytest.mark.parametrize("argv", [["status", "--wait", "--wait-duration=2m", "-n", "kube-system"],
+                                  ["status", "--wait=true", "--interactive=false", "--verbose", "-o", "summary"],
+                                  ["status", "--context", "x", "--ignore-warnings"]])
+def test_cilium_status_accepts_its_flags(cluster, argv):
+    result = cilium.run(argv, cluster)
+    assert result.exit_code == 0 and result.stdout == cilium.run(["status"], cluster).stdout
+
+
+def test_cilium_status_json_is_not_modelled(cluster):
+    result = cilium.run(["status", "-o", "json"], cluster)
+    assert result.exit_code != 0 and result.stdout == "" and "cilium status -o json" in result.stderr

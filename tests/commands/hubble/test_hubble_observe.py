@@ -172,6 +172,10 @@ def test_follow_is_a_no_op_that_says_so(cluster):
     (["observe", "-o", "yaml"], "Error: invalid output format: yaml\n"),
     (["observe", "--type", "nope"], None),
     (["frobnicate"], 'Error: unknown command "frobnicate" for "hubble"\n'),
+    (["observe", "--follow=maybe"], 'Error: invalid argument "maybe" for "-f, --follow" flag: strconv.ParseBool: '
+                                    'parsing "maybe": invalid syntax\n'),
+    (["observe", "-fz"], "Error: unknown shorthand flag: 'z' in -z\n"),
+    (["observe", "--not", "--not", "--pod", "x"], "Error: consecutive --not statements\n"),
 ])
 def test_errors_read_like_hubble(cluster, argv, message):
     result = hubble.run(argv, cluster)
@@ -206,3 +210,45 @@ def test_list_nodes(cluster):
         "NAME            STATUS      AGE   FLOWS/S   CURRENT/MAX-FLOWS\n"
         f"control-plane   Connected   N/A   N/A       {cp}/4095 ({cp / 4095 * 100:6.2f}%)\n"
         f"worker          Connected   N/A   N/A       {worker}/4095 ({worker / 4095 * 100:6.2f}%)\n")
+
+
+def test_bool_flags_take_parsebool_values_and_the_last_one_wins(cluster):
+    """pflag's bool flags: `--print-node-name=1` is on, a later `=false` turns it off again."""
+    on = hubble.run(["observe", "--print-node-name=1", "--last", "1"], cluster)
+    off = hubble.run(["observe", "--print-node-name", "--print-node-name=F", "--last", "1"], cluster)
+    plain = hubble.run(["observe", "--last", "1"], cluster)
+    assert on.exit_code == off.exit_code == 0
+    assert off.stdout == plain.stdout and on.stdout != plain.stdout
+
+
+def test_the_course_filter_options_are_named_like_hubble_observe_flags():
+    """`lab.flows(...)`, the flow widgets and `python -m labs flows` take options from labs.flows.options; the
+    names must be the `hubble observe` flags the simulated command reads (both lists exist: the options AND
+    their filters together, the command builds hubble's left/right request), so a trainee can move an option
+    from a widget to `%hubble observe` unchanged. `is_reply` is the course's own (hubble has no such flag)."""
+    from labs.commands.hubble.observe import FLAGS
+    from labs.flows.options import FILTER_OPTIONS
+
+    course = {name.replace("_", "-") for name in FILTER_OPTIONS} - {"is-reply"}
+    hubble_filters = {flag.name for flag in FLAGS if flag.kind == "filter" and flag.takes_value}
+    assert course == hubble_filters
+
+
+@pytest.mark.parametrize("argv", [["--numeric"], ["--ip-translation=false"], ["--color", "always"], ["-4"], ["-6"],
+                                  ["--ipv4=v4"]])
+def test_output_the_printer_cannot_give_is_refused_not_faked(cluster, argv):
+    """Names instead of IPs or no colours would be a wrong answer (hubble flows.go: `--numeric`,
+    `--ip-translation`, `--color`; `-4`/`-6` are `--ipv4`/`--ipv6`): the simulation note instead."""
+    result = hubble.run(["observe", *argv], cluster)
+    assert result.exit_code == 1 and result.stdout == "" and "simulated cluster does not model" in result.stderr
+
+
+def test_output_options_that_change_nothing_here_are_accepted(cluster):
+    plain = hubble.run(["observe", "--last", "3"], cluster)
+    same = hubble.run(["observe", "--last", "3", "--ip-translation", "--color", "never", "--color=auto"], cluster)
+    assert same.exit_code == 0 and same.stdout == plain.stdout
+
+
+def test_a_trailing_not_is_an_error(cluster):
+    result = hubble.run(["observe", "--pod", "x", "--not"], cluster)
+    assert (result.stderr, result.exit_code) == ("Error: trailing --not found in the arguments\n", 1)
