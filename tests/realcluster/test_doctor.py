@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -14,10 +13,10 @@ REPO = Path(__file__).resolve().parents[2]
 def test_doctor_reports_the_missing_parts_of_a_control_plane_only_cluster(admin_env):
     import os
 
-    started = time.monotonic()
+    # The subprocess timeout is the bound that proves doctor does not hang; a wall-clock assertion here
+    # failed on a machine running forty test processes without anything being wrong.
     done = subprocess.run([sys.executable, "-m", "labs", "doctor", "--json", "--no-workload", "--timeout", "5"],
                           cwd=REPO, env=dict(os.environ), capture_output=True, text=True, timeout=120)
-    assert time.monotonic() - started < 60
     assert done.returncode == 1, done.stdout + done.stderr
     checks = {c["name"]: c for c in json.loads(done.stdout)["checks"]}
     assert checks["kubeconfig"]["status"] == "pass"  # mode 0600, written by scripts/local-cluster
