@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from labs.course.probe_spec import ProbeSpec, parse_probe
+from labs.course.probe_spec import ProbeSpec, read_probe
 from labs.manifests.yaml_lines import LineMap, YamlSyntaxError, format_path, parse_documents
 from labs.paths import manifests_dir
 
@@ -283,12 +283,11 @@ class _Reader:
             self.problem((*path, "probes"), "a step needs at least one probe to be checked")
         for i, raw in enumerate(raw_probes):
             probe_path = (*path, "probes", i)
-            try:
-                probe = parse_probe(raw, pitfall=kind == "pitfall")
-            except ValueError as exc:
-                self.problem(probe_path, str(exc))
-                continue
-            probes.append(probe.at(self.lines.line(probe_path)))
+            probe, problems = read_probe(raw, pitfall=kind == "pitfall")
+            for p in problems:
+                self.problem((*probe_path, *p.path), p.message)
+            if probe is not None:
+                probes.append(probe.at(self.lines.line(probe_path)))
         if fix is not None and not any(p.intended is not None for p in probes):
             self.problem((*path, "fix"), "a pitfall with `fix` needs probes with `intended` outcomes: they grade the "
                                          "fix exercise")
