@@ -26,6 +26,7 @@ import json
 import os
 import platform
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -65,36 +66,48 @@ def main(argv: list[str] | None = None) -> int:
               "run also gives the expectations", flush=True)
         rows: list[tuple[_Run, _Run]] = []
         agree_ok, compared, first_nca = True, 0, ""
-        for n in range(args.rounds):
-            # nca first in every round: its first run also gives the scenario's expectations
-            theirs = _timed(nca_cmd, args.timeout)
-            if theirs.code != 0:
-                print(f"nca failed ({theirs.code}): {theirs.stderr[-2000:]}")
-                return 2
-            if n == 0:
-                first_nca = theirs.stdout
-                expect = _expectations(fx, theirs.stdout)
-                scenario.write_text(fx.scenario_text(expect))
-                compared = sum(expect(p) is not None for p in fx.probes)
-                print(f"fixture: {len(fx.pods)} workloads (one pod each), {len(fx.cluster.network_policies)} "
-                      f"NetworkPolicies, {len(fx.probes)} probes ({compared} with NCA's verdict as `expect`), "
-                      f"scenario file {scenario.stat().st_size / 1e6:.2f} MB; NCA input {len(pol_text) / 1e6:.2f} MB "
-                      f"policies, {len(res_text) / 1e6:.2f} MB workloads; seed {spec.seed}", flush=True)
-            elif theirs.stdout != first_nca:
-                print(f"round {n + 1}: nca printed other connections than in its first run")
-                agree_ok = False
-            ours = _timed(verify_cmd, args.timeout, cwd=ROOT)
-            agree_ok = _agreement(ours, compared, quiet=n > 0) and agree_ok
-            rows.append((theirs, ours))
-            print(f"round {n + 1}: nca {theirs.wall:.2f} s wall / {theirs.cpu:.2f} s CPU (exit {theirs.code}); "
-                  f"labs verify {ours.wall:.2f} s wall / {ours.cpu:.2f} s CPU (exit {ours.code}); "
-                  f"ratio nca/labs {theirs.wall / ours.wall:.1f}x wall, {theirs.cpu / ours.cpu:.1f}x CPU; "
-                  f"load average {_load()}", flush=True)
+        previous = signal.signal(signal.SIGTERM, _stop)
+        stopped = False
+        try:
+            for n in range(args.rounds):
+                # nca first in every round: its first run also gives the scenario's expectations
+                theirs = _timed(nca_cmd, args.timeout)
+                if theirs.code != 0:
+                    print(f"nca failed ({theirs.code}): {theirs.stderr[-2000:]}")
+                    return 2
+                if n == 0:
+                    first_nca = theirs.stdout
+                    expect = _expectations(fx, theirs.stdout)
+                    scenario.write_text(fx.scenario_text(expect))
+                    compared = sum(expect(p) is not None for p in fx.probes)
+                    print(f"fixture: {len(fx.pods)} workloads (one pod each), {len(fx.cluster.network_policies)} "
+                          f"NetworkPolicies, {len(fx.probes)} probes ({compared} with NCA's verdict as `expect`), "
+                          f"scenario file {scenario.stat().st_size / 1e6:.2f} MB; NCA input "
+                          f"{len(pol_text) / 1e6:.2f} MB policies, {len(res_text) / 1e6:.2f} MB workloads; "
+                          f"seed {spec.seed}", flush=True)
+                elif theirs.stdout != first_nca:
+                    print(f"round {n + 1}: nca printed other connections than in its first run")
+                    agree_ok = False
+                ours = _timed(verify_cmd, args.timeout, cwd=ROOT)
+                agree_ok = _agreement(ours, compared, quiet=n > 0) and agree_ok
+                rows.append((theirs, ours))
+                print(f"round {n + 1}: nca {theirs.wall:.2f} s wall / {theirs.cpu:.2f} s CPU (exit {theirs.code}); "
+                      f"labs verify {ours.wall:.2f} s wall / {ours.cpu:.2f} s CPU (exit {ours.code}); "
+                      f"ratio nca/labs {theirs.wall / ours.wall:.1f}x wall, {theirs.cpu / ours.cpu:.1f}x CPU; "
+                      f"load average {_load()}", flush=True)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the running command is killed, finished rounds count
+            stopped = True
+            print(f"stopped during round {len(rows) + 1}; the figures below are those of the {len(rows)} "
+                  "finished rounds", flush=True)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+    if not rows:
+        return 2
     figures = paired_figures([(Timing(t.wall, t.cpu), Timing(o.wall, o.cpu)) for t, o in rows])
     for line in format_figures(figures, "nca", "labs verify"):
         print(line)
     print("target: at least 18x faster than NCA (goal 100x)")
-    return 0 if agree_ok else 1
+    return 0 if agree_ok and not stopped else 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -107,6 +120,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds one command may run (default 1800)")
     p.add_argument("--nca-venv", type=Path, default=ROOT / ".venv-nca", help="NCA's own virtual environment")
     return p
+
+
+def _stop(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _positive(text: str) -> int:

@@ -82,3 +82,27 @@ def test_tiny_run_pairs_rounds_against_a_stand_in_nca(tmp_path: Path, capsys):
     # the stand-in allows nothing, so every probe labs verify allows is a disagreement
     assert "DISAGREE" in out
     assert code == 1
+
+
+def test_a_stopped_run_prints_the_figures_of_its_finished_rounds(tmp_path: Path, capsys, monkeypatch):
+    venv = tmp_path / "nca-venv"
+    (venv / "bin").mkdir(parents=True)
+    fake = venv / "bin" / "nca"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    real = bench._timed
+    calls = []
+
+    def timed(cmd, timeout, cwd=None):
+        calls.append(cmd)
+        if len(calls) == 3:  # round 2's nca: as if SIGTERM arrived while it ran
+            raise KeyboardInterrupt
+        return real(cmd, timeout, cwd=cwd)
+
+    monkeypatch.setattr(bench, "_timed", timed)
+    code = bench.main(["--namespaces", "2", "--apps", "2", "--policies", "4", "--rounds", "3",
+                       "--nca-venv", str(venv)])
+    out = capsys.readouterr().out
+    assert "stopped during round 2; the figures below are those of the 1 finished rounds" in out
+    assert "(1 rounds)" in out and "ratio nca/labs verify, CPU:" in out
+    assert code == 1
