@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.rounds} rounds of (nca, labs verify), each command timed as a whole process; NCA's first "
               "run also gives the expectations", flush=True)
         rows: list[tuple[_Run, _Run]] = []
-        agree_ok, compared, first_nca = True, 0, ""
+        agree_ok, compared, first_nca = True, 0, []
         previous = signal.signal(signal.SIGTERM, _stop)
         stopped = False
         try:
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"nca failed ({theirs.code}): {theirs.stderr[-2000:]}")
                     return 2
                 if n == 0:
-                    first_nca = theirs.stdout
+                    first_nca = _rows(theirs.stdout)
                     expect = _expectations(fx, theirs.stdout)
                     scenario.write_text(fx.scenario_text(expect))
                     compared = sum(expect(p) is not None for p in fx.probes)
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                           f"scenario file {scenario.stat().st_size / 1e6:.2f} MB; NCA input "
                           f"{len(pol_text) / 1e6:.2f} MB policies, {len(res_text) / 1e6:.2f} MB workloads; "
                           f"seed {spec.seed}", flush=True)
-                elif theirs.stdout != first_nca:
+                elif _rows(theirs.stdout) != first_nca:
                     print(f"round {n + 1}: nca printed other connections than in its first run")
                     agree_ok = False
                 ours = _timed(verify_cmd, args.timeout, cwd=ROOT)
@@ -165,6 +165,11 @@ def _expectations(fx, nca_stdout: str):
         return "allowed" if conn.allows(p.protocol, p.port) else "dropped"
 
     return expect
+
+
+def _rows(nca_stdout: str) -> list[tuple[str, str, str]]:
+    """NCA's connection rows in a fixed order (NCA does not print them in the same order every run)."""
+    return sorted(parse_rows(nca_stdout)[0])
 
 
 def _agreement(run: _Run, compared: int, quiet: bool = False) -> bool:
