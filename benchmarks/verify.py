@@ -11,10 +11,12 @@ lists the port for that pair, else dropped), written into the scenario as `expec
 itself reports how many of its verdicts agree with NCA's. Not compared (no `expect`): a pod reaching
 itself (NCA prints no row for it; Cilium never polices it) and the probes to an outside address.
 
-Then both commands run in turn, a round being one `labs verify` and one `nca`, each timed as a whole
-process from start to exit (start-up, reading, deciding, printing), wall clock and CPU; the ratio
-is taken per round and printed with the min, median and max. Nothing passes or fails on time; exit 1
-when any verdict disagrees with NCA.
+Both commands run in pairs in the same run, a round being one `nca` and then one `labs verify` (NCA's
+first run is round 1's), each timed as a whole process from start to exit (start-up, reading, deciding,
+printing), wall clock and the child's CPU time (user + system). Printed per side: min, median, max; and
+the ratio nca/labs as the ratio of the medians, of the minimums and the median of the per-round ratios,
+for wall and for CPU time (`_paired.py`). Nothing passes or fails on time; exit 1 when any verdict
+disagrees with NCA (or NCA's connections change between rounds).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import json
 import os
 import platform
 import resource
-import statistics
+import signal
 import subprocess
 import sys
 import tempfile
@@ -38,6 +40,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks._gen_verify import FixtureProbe, VerifySpec, fixture  # noqa: E402
 from benchmarks._nca import Connections, ensure_nca, parse_connections, parse_rows  # noqa: E402
+from benchmarks._paired import Timing, format_figures, paired_figures  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,45 +60,59 @@ def main(argv: list[str] | None = None) -> int:
         (resources / "workloads.yaml").write_text(res_text)
         nca_cmd = [str(nca), "--connectivity", str(policies), "-r", str(resources), "-o", "txt_no_fw_rules",
                    "--output_endpoints", "deployments"]
-        print("NCA, first run (its verdicts become the scenario's expectations) ...", flush=True)
-        first = _timed(nca_cmd, args.timeout)
-        if first.code != 0:
-            print(f"nca failed ({first.code}): {first.stderr[-2000:]}")
-            return 2
-        expect = _expectations(fx, first.stdout)
         scenario = folder / "scenario.yaml"
-        scenario.write_text(fx.scenario_text(expect))
-        size = scenario.stat().st_size
-        compared = sum(expect(p) is not None for p in fx.probes)
-        print(f"fixture: {len(fx.pods)} workloads (one pod each), {len(fx.cluster.network_policies)} NetworkPolicies, "
-              f"{len(fx.probes)} probes ({compared} with NCA's verdict as `expect`), scenario file "
-              f"{size / 1e6:.2f} MB; NCA input {len(pol_text) / 1e6:.2f} MB policies, {len(res_text) / 1e6:.2f} MB "
-              f"workloads; seed {spec.seed}")
         verify_cmd = [sys.executable, "-m", "labs", "verify", "--json", str(scenario)]
-        agree_ok = _agreement(_timed(verify_cmd, args.timeout, cwd=ROOT), compared)
-
+        print(f"{args.rounds} rounds of (nca, labs verify), each command timed as a whole process; NCA's first "
+              "run also gives the expectations", flush=True)
         rows: list[tuple[_Run, _Run]] = []
-        for n in range(args.rounds):
-            ours = _timed(verify_cmd, args.timeout, cwd=ROOT)
-            theirs = _timed(nca_cmd, args.timeout)
-            rows.append((ours, theirs))
-            print(f"round {n + 1}: labs verify {ours.wall:.2f} s wall / {ours.cpu:.2f} s CPU (exit {ours.code}); "
-                  f"nca {theirs.wall:.2f} s wall / {theirs.cpu:.2f} s CPU (exit {theirs.code}); "
-                  f"ratio nca/labs {theirs.wall / ours.wall:.1f}x wall, {theirs.cpu / ours.cpu:.1f}x CPU; "
-                  f"load average {_load()}", flush=True)
-    _summary("labs verify wall (s)", [o.wall for o, _ in rows])
-    _summary("labs verify CPU (s)", [o.cpu for o, _ in rows])
-    _summary("nca wall (s)", [t.wall for _, t in rows])
-    _summary("nca CPU (s)", [t.cpu for _, t in rows])
-    _summary("ratio nca/labs, wall, per round", [t.wall / o.wall for o, t in rows], "x")
-    _summary("ratio nca/labs, CPU, per round", [t.cpu / o.cpu for o, t in rows], "x")
+        agree_ok, compared, first_nca = True, 0, []
+        previous = signal.signal(signal.SIGTERM, _stop)
+        stopped = False
+        try:
+            for n in range(args.rounds):
+                # nca first in every round: its first run also gives the scenario's expectations
+                theirs = _timed(nca_cmd, args.timeout)
+                if theirs.code != 0:
+                    print(f"nca failed ({theirs.code}): {theirs.stderr[-2000:]}")
+                    return 2
+                if n == 0:
+                    first_nca = _rows(theirs.stdout)
+                    expect = _expectations(fx, theirs.stdout)
+                    scenario.write_text(fx.scenario_text(expect))
+                    compared = sum(expect(p) is not None for p in fx.probes)
+                    print(f"fixture: {len(fx.pods)} workloads (one pod each), {len(fx.cluster.network_policies)} "
+                          f"NetworkPolicies, {len(fx.probes)} probes ({compared} with NCA's verdict as `expect`), "
+                          f"scenario file {scenario.stat().st_size / 1e6:.2f} MB; NCA input "
+                          f"{len(pol_text) / 1e6:.2f} MB policies, {len(res_text) / 1e6:.2f} MB workloads; "
+                          f"seed {spec.seed}", flush=True)
+                elif _rows(theirs.stdout) != first_nca:
+                    print(f"round {n + 1}: nca printed other connections than in its first run")
+                    agree_ok = False
+                ours = _timed(verify_cmd, args.timeout, cwd=ROOT)
+                agree_ok = _agreement(ours, compared, quiet=n > 0) and agree_ok
+                rows.append((theirs, ours))
+                print(f"round {n + 1}: nca {theirs.wall:.2f} s wall / {theirs.cpu:.2f} s CPU (exit {theirs.code}); "
+                      f"labs verify {ours.wall:.2f} s wall / {ours.cpu:.2f} s CPU (exit {ours.code}); "
+                      f"ratio nca/labs {theirs.wall / ours.wall:.1f}x wall, {theirs.cpu / ours.cpu:.1f}x CPU; "
+                      f"load average {_load()}", flush=True)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the running command is killed, finished rounds count
+            stopped = True
+            print(f"stopped during round {len(rows) + 1}; the figures below are those of the {len(rows)} "
+                  "finished rounds", flush=True)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+    if not rows:
+        return 2
+    figures = paired_figures([(Timing(t.wall, t.cpu), Timing(o.wall, o.cpu)) for t, o in rows])
+    for line in format_figures(figures, "nca", "labs verify"):
+        print(line)
     print("target: at least 18x faster than NCA (goal 100x)")
-    return 0 if agree_ok else 1
+    return 0 if agree_ok and not stopped else 1
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    p.add_argument("--rounds", type=int, default=3, help="timed rounds of (labs verify, nca); default 3")
+    p.add_argument("--rounds", type=_positive, default=3, help="paired rounds of (nca, labs verify); default 3")
     p.add_argument("--seed", type=int, default=VerifySpec.seed)
     p.add_argument("--namespaces", type=int, default=VerifySpec.namespaces)
     p.add_argument("--apps", type=int, default=VerifySpec.apps_per_namespace, help="workloads per namespace")
@@ -103,6 +120,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds one command may run (default 1800)")
     p.add_argument("--nca-venv", type=Path, default=ROOT / ".venv-nca", help="NCA's own virtual environment")
     return p
+
+
+def _stop(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _positive(text: str) -> int:
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
 
 
 class _Run:
@@ -139,7 +167,12 @@ def _expectations(fx, nca_stdout: str):
     return expect
 
 
-def _agreement(run: _Run, compared: int) -> bool:
+def _rows(nca_stdout: str) -> list[tuple[str, str, str]]:
+    """NCA's connection rows in a fixed order (NCA does not print them in the same order every run)."""
+    return sorted(parse_rows(nca_stdout)[0])
+
+
+def _agreement(run: _Run, compared: int, quiet: bool = False) -> bool:
     if run.code not in (0, 1):
         print(f"labs verify failed ({run.code}): {run.stderr[-2000:]}")
         return False
@@ -147,18 +180,13 @@ def _agreement(run: _Run, compared: int) -> bool:
     probes = [p for s in report["scenarios"] for p in s["probes"]]
     checked = [p for p in probes if p["expect"] is not None]
     wrong = [p for p in checked if not p["ok"]]
-    print(f"agreement with NCA: {len(checked) - len(wrong)}/{len(checked)} pod-to-pod probes between different "
-          f"workloads (expected {compared}); labs verify: {report['passed']} passed, {report['failed']} failed")
+    if wrong or len(checked) != compared or not quiet:
+        print(f"agreement with NCA: {len(checked) - len(wrong)}/{len(checked)} pod-to-pod probes between different "
+              f"workloads (expected {compared}); labs verify: {report['passed']} passed, {report['failed']} failed")
     for p in wrong[:10]:
         print(f"  DISAGREE {p['from']} -> {p['to']} {p['port']}/{p['protocol']}: NCA {p['expect']}, "
               f"labs {p['observed']} ({p['reason']})")
     return not wrong and len(checked) == compared
-
-
-def _summary(what: str, values: list[float], unit: str = "") -> None:
-    if values:
-        print(f"{what}: min {min(values):.2f}{unit}, median {statistics.median(values):.2f}{unit}, "
-              f"max {max(values):.2f}{unit} ({len(values)} rounds)")
 
 
 def _load() -> str:

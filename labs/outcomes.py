@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["Outcome", "parse_outcome"]
+__all__ = ["Outcome", "parse_outcome", "DENY_RULE_COLOR", "AUDIT_COLOR", "NOT_POLICY_DROP_COLOR",
+           "PASS_COLOR", "WARN_COLOR", "FAIL_COLOR"]
 
 
 class Outcome(str, Enum):
@@ -56,7 +57,25 @@ _COLORS = {
     Outcome.REFUSED: "#f9a825",
     Outcome.ERROR: "#757575",
 }
-"""Chosen to stay apart for the common kinds of colour blindness; every picture also says the word."""
+"""Chosen to stay apart for the common kinds of colour blindness; every picture also says the word.
+
+This module is the one place a display takes the colour of a verdict or a result from: the outcomes
+above, the finer flow verdicts below, and pass / not yet / fail. tests/viz/test_colours_defined_once.py
+fails when a module elsewhere writes one of these colours, or any other non-grey colour, itself."""
+
+DENY_RULE_COLOR = "#7b1fa2"
+"""Flows dropped by an ingressDeny/egressDeny rule (purple: a decision, unlike the default-deny red)."""
+AUDIT_COLOR = "#1565c0"
+"""Flows policy audit mode let through that policy would have dropped."""
+NOT_POLICY_DROP_COLOR = "#5d4037"
+"""Flows dropped for a reason other than policy (e.g. STALE_OR_UNROUTABLE_IP)."""
+
+PASS_COLOR = _COLORS[Outcome.ALLOWED]
+"""A check, quiz or prediction that is right: the green of `allowed`."""
+WARN_COLOR = _COLORS[Outcome.L7_DENIED]
+"""Not yet right, or a warning: the amber of `l7-denied`."""
+FAIL_COLOR = _COLORS[Outcome.DROPPED]
+"""A failure or a mismatch: the red of `dropped`."""
 
 _SHORT = {
     Outcome.ALLOWED: ".",

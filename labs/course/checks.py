@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from labs.course.probe_spec import ProbeSpec
-from labs.outcomes import Outcome
+from labs.outcomes import FAIL_COLOR, PASS_COLOR, WARN_COLOR, Outcome
 from labs.probes import ProbeResult
 from labs.richtext import left_aligned, rich
 
@@ -106,7 +106,7 @@ class CheckResult:
         return self.text()
 
     def _repr_html_(self) -> str:
-        colour = {PASS: "#1a7f37", NOT_YET: "#9a6700", ERROR: "#cf222e"}[self.status]
+        colour = {PASS: PASS_COLOR, NOT_YET: WARN_COLOR, ERROR: FAIL_COLOR}[self.status]
         esc = html.escape
         rows = []
         for p in self.probes:

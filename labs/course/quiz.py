@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from labs.course.quiz_spec import Question, Quiz
+from labs.outcomes import PASS_COLOR, WARN_COLOR
 from labs.richtext import rich
 
 __all__ = ["QuizAnswer", "QuizResult", "QuizText", "grade_quiz", "choice_index", "letter", "quiz_text"]
@@ -89,7 +90,7 @@ class QuizResult:
 
     def _repr_html_(self) -> str:
         right, total = self.score
-        colour = "#1a7f37" if right == total else "#9a6700"
+        colour = PASS_COLOR if right == total else WARN_COLOR
         rows = []
         for a in self.answers:
             mark = {True: "&#10004; right", False: "&#10008; wrong", None: "not answered"}[a.right]

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from labs.manifests.yaml_lines import FieldPath, LineMap, YamlSyntaxError, format_path, parse_documents
+from labs.course.located import CourseFileError, LocatedReader, one_mapping
+from labs.manifests.yaml_lines import FieldPath
 from labs.paths import check_lab_id, manifests_dir
 
 __all__ = ["Choice", "Question", "Quiz", "QuizSpecError", "load_quiz", "parse_quiz", "quiz_path",
@@ -28,14 +29,10 @@ _CHOICE_KEYS = {"text", "correct", "why"}
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
 
-class QuizSpecError(ValueError):
+class QuizSpecError(CourseFileError):
     """A quiz.yaml is not valid; `problems` lists every `file:line: field: message`."""
 
-    def __init__(self, problems: list[str]):
-        self.problems = tuple(problems)
-        count = len(problems)
-        head = f"{count} problem{'s' if count != 1 else ''} in the quiz:"
-        super().__init__("\n".join([head, *(f"  {p}" for p in problems)]))
+    noun = "quiz"
 
 
 @dataclass(frozen=True)
@@ -105,32 +102,18 @@ def _display(path: Path) -> str:
 
 def parse_quiz(text: str, *, lab: str = "", source: str = "quiz.yaml") -> Quiz:
     """Parse quiz.yaml text (exposed for tests and tools)."""
-    try:
-        docs = parse_documents(text)
-    except YamlSyntaxError as exc:
-        raise QuizSpecError([f"{source}:{exc.line or 1}: {exc}"]) from None
-    if len(docs) != 1 or not isinstance(docs[0].data, dict):
-        raise QuizSpecError([f"{source}:1: a quiz.yaml is one YAML mapping with a `questions` list"])
-    reader = _Reader(docs[0].lines, source)
-    for path, key in docs[0].duplicate_keys:
+    doc = one_mapping(text, source, QuizSpecError, "a quiz.yaml is one YAML mapping with a `questions` list")
+    reader = _Reader(doc.lines, source)
+    for path, key in doc.duplicate_keys:
         reader.problem(path, f"key {key!r} is written twice; keep one")
-    questions = reader.quiz(docs[0].data)
+    questions = reader.quiz(doc.data)
     if reader.problems:
         raise QuizSpecError(reader.problems)
     return Quiz(lab=lab, questions=questions, source=source)
 
 
-class _Reader:
+class _Reader(LocatedReader):
     """Walks the parsed mapping, collecting every problem instead of stopping at the first."""
-
-    def __init__(self, lines: LineMap, source: str):
-        self.lines, self.source = lines, source
-        self.problems: list[str] = []
-
-    def problem(self, path: FieldPath, message: str) -> None:
-        field_path = format_path(path)
-        self.problems.append(f"{self.source}:{self.lines.line(path)}: {field_path + ': ' if field_path else ''}"
-                             f"{message}")
 
     def unknown_keys(self, data: dict[str, Any], known: set[str], path: FieldPath) -> None:
         for key in sorted(set(data) - known, key=str):

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from labs.course.probe_spec import ProbeSpec, parse_probe
-from labs.manifests.yaml_lines import LineMap, YamlSyntaxError, format_path, parse_documents
+from labs.course.located import CourseFileError, LocatedReader, one_mapping
+from labs.course.probe_spec import ProbeSpec, read_probe
+from labs.manifests.yaml_lines import LineMap
 from labs.paths import manifests_dir
 
 __all__ = ["LabSpec", "StepSpec", "ExternalName", "LabSpecError", "load_lab", "lab_ids", "STEP_KINDS"]
@@ -28,14 +29,10 @@ FIX_SUFFIX = "-fix"
 _ENFORCEMENT = ("default", "always", "never")
 
 
-class LabSpecError(ValueError):
+class LabSpecError(CourseFileError):
     """A lab.yaml is not valid; `problems` lists every `file:line: field: message`."""
 
-    def __init__(self, problems: list[str]):
-        self.problems = tuple(problems)
-        count = len(problems)
-        head = f"{count} problem{'s' if count != 1 else ''} in the lab definition:"
-        super().__init__("\n".join([head, *(f"  {p}" for p in problems)]))
+    noun = "lab definition"
 
 
 @dataclass(frozen=True)
@@ -134,32 +131,22 @@ def _display(path: Path) -> str:
 
 def parse_lab(text: str, *, directory: Path, expected_id: str | None = None, source: str = "lab.yaml") -> LabSpec:
     """Parse lab.yaml text (exposed for tests and tools)."""
-    try:
-        docs = parse_documents(text)
-    except YamlSyntaxError as exc:
-        raise LabSpecError([f"{source}:{exc.line or 1}: {exc}"]) from None
-    if len(docs) != 1 or not isinstance(docs[0].data, dict):
-        raise LabSpecError([f"{source}:1: a lab.yaml is one YAML mapping (id, title, steps, ...)"])
+    doc = one_mapping(text, source, LabSpecError, "a lab.yaml is one YAML mapping (id, title, steps, ...)")
     from labs.course.workshop_mode import adapt_spec
 
-    reader = _Reader(adapt_spec(docs[0].data, name=source), docs[0].lines, source, directory)
+    reader = _Reader(adapt_spec(doc.data, name=source), doc.lines, source, directory)
     spec = reader.lab(expected_id)
     if reader.problems:
         raise LabSpecError(reader.problems)
     return spec
 
 
-class _Reader:
+class _Reader(LocatedReader):
     """Walks the parsed mapping, collecting every problem instead of stopping at the first."""
 
     def __init__(self, data: dict[str, Any], lines: LineMap, source: str, directory: Path):
-        self.data, self.lines, self.source, self.directory = data, lines, source, directory
-        self.problems: list[str] = []
-
-    def problem(self, path: tuple[str | int, ...], message: str) -> None:
-        field_path = format_path(path)
-        where = f"{self.source}:{self.lines.line(path)}"
-        self.problems.append(f"{where}: {field_path + ': ' if field_path else ''}{message}")
+        super().__init__(lines, source)
+        self.data, self.directory = data, directory
 
     def text(self, value: Any, path: tuple[str | int, ...], *, required: bool = True) -> str:
         """A non-empty string; absent is fine when not required."""
@@ -283,12 +270,11 @@ class _Reader:
             self.problem((*path, "probes"), "a step needs at least one probe to be checked")
         for i, raw in enumerate(raw_probes):
             probe_path = (*path, "probes", i)
-            try:
-                probe = parse_probe(raw, pitfall=kind == "pitfall")
-            except ValueError as exc:
-                self.problem(probe_path, str(exc))
-                continue
-            probes.append(probe.at(self.lines.line(probe_path)))
+            probe, problems = read_probe(raw, pitfall=kind == "pitfall")
+            for p in problems:
+                self.problem((*probe_path, *p.path), p.message)
+            if probe is not None:
+                probes.append(probe.at(self.lines.line(probe_path)))
         if fix is not None and not any(p.intended is not None for p in probes):
             self.problem((*path, "fix"), "a pitfall with `fix` needs probes with `intended` outcomes: they grade the "
                                          "fix exercise")

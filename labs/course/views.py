@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from labs.course.checks import ProbeCheck
+from labs.outcomes import FAIL_COLOR, PASS_COLOR
 from labs.richtext import left_aligned, rich
 
 __all__ = ["column_label", "Message", "MatrixResult", "HintView", "SolutionView", "LabOverview", "FlowTable",
@@ -29,7 +30,7 @@ class Message:
         return (f"{self.title}\n" if self.title else "") + self.text
 
     def _repr_html_(self) -> str:
-        colour = "#1a7f37" if self.ok else "#cf222e"
+        colour = PASS_COLOR if self.ok else FAIL_COLOR
         title = f"<b>{rich(self.title)}</b><br>" if self.title else ""
         return (f'<div style="border-left:4px solid {colour};padding-left:8px">{title}'
                 f"<pre>{html.escape(self.text)}</pre></div>")

@@ -7,13 +7,14 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Literal
 
+from labs.outcomes import FAIL_COLOR, PASS_COLOR, WARN_COLOR
 from labs.richtext import left_aligned
 
 __all__ = ["Check", "DoctorReport", "Status", "STATUSES"]
 
 Status = Literal["pass", "warn", "fail", "skip"]
 STATUSES: tuple[str, ...] = ("pass", "warn", "fail", "skip")
-_COLOURS = {"pass": "#1a7f37", "warn": "#9a6700", "fail": "#cf222e", "skip": "#57606a"}
+_COLOURS = {"pass": PASS_COLOR, "warn": WARN_COLOR, "fail": FAIL_COLOR, "skip": "#57606a"}
 
 
 @dataclass(frozen=True)

@@ -339,38 +339,39 @@ def parse_documents(text: str, *, reference: bool = False) -> list[RawDocument]:
     return _reference_documents(text)
 
 
+class _Stream:
+    """Composes a YAML stream document by document; `index` is the document being read, for errors."""
+
+    def __init__(self) -> None:
+        self.documents: list[RawDocument] = []
+        self.index = 0
+
+    def read(self, loader: Any) -> list[RawDocument]:
+        """Every non-empty document the loader composes, built by `_Builder` (go-yaml v2's rules)."""
+        try:
+            while loader.check_node():
+                node = loader.get_node()
+                if node is not None:
+                    doc = RawDocument(data=None, index=self.index, lines=LineMap(start=node.start_mark.line + 1))
+                    doc.data = _Builder(doc).build(node, ())
+                    if doc.data is not None:
+                        self.documents.append(doc)
+                self.index += 1
+        finally:
+            loader.dispose()
+        return self.documents
+
+
 def _documents(loader: Any) -> list[RawDocument]:
-    """Every non-empty document the loader composes, built by `_Builder`."""
-    documents: list[RawDocument] = []
-    index = 0
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is not None:
-                doc = RawDocument(data=None, index=index, lines=LineMap(start=node.start_mark.line + 1))
-                doc.data = _Builder(doc).build(node, ())
-                if doc.data is not None:
-                    documents.append(doc)
-            index += 1
-    finally:
-        loader.dispose()
-    return documents
+    """Every non-empty document the loader composes (the fast path: errors are read again by the reference)."""
+    return _Stream().read(loader)
 
 
 def _reference_documents(text: str) -> list[RawDocument]:
     """parse_documents with PyYAML's pure-Python composer: the reference, and every error message."""
-    index = 0
-    loader = _Loader(text)
+    stream = _Stream()
     try:
-        documents: list[RawDocument] = []
-        while loader.check_node():
-            node = loader.get_node()
-            if node is not None:
-                doc = RawDocument(data=None, index=index, lines=LineMap(start=node.start_mark.line + 1))
-                doc.data = _Builder(doc).build(node, ())
-                if doc.data is not None:
-                    documents.append(doc)
-            index += 1
+        return stream.read(_Loader(text))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -383,18 +384,13 @@ def _reference_documents(text: str) -> list[RawDocument]:
                 written = [n for n, text in enumerate(text.splitlines()[:line], 1) if text.strip()]
                 line = written[-1] if written else line
         if isinstance(exc, _Refused):
-            raise YamlSyntaxError(f"Refused: {what}.", line, index) from None
-        raise YamlSyntaxError(f"This is not valid YAML: {what}.", line, index) from None
+            raise YamlSyntaxError(f"Refused: {what}.", line, stream.index) from None
+        raise YamlSyntaxError(f"This is not valid YAML: {what}.", line, stream.index) from None
     except RecursionError:
         raise YamlSyntaxError(f"Refused: the text nests too deeply to read (the course reads at most {MAX_DEPTH} "
-                              "levels).", None, index) from None
+                              "levels).", None, stream.index) from None
     except yaml.YAMLError as exc:
-        raise YamlSyntaxError(f"This is not valid YAML: {exc}.", None, index) from None
-    finally:
-        loader.dispose()
-    return documents
-
-
+        raise YamlSyntaxError(f"This is not valid YAML: {exc}.", None, stream.index) from None
 
 
 def parse_documents_lenient(text: str) -> tuple[list[RawDocument], list[YamlSyntaxError]]:

@@ -13,13 +13,13 @@ from typing import Any
 from labs.manifests.errors import ManifestError, Problem, shown
 from labs.manifests.objects import ContainerPort, Namespace, Pod, Service, ServicePort, SourceRef, frozen_map
 from labs.manifests.yaml_lines import LineMap, YamlSyntaxError, format_path, parse_documents
-from labs.outcomes import Outcome, parse_outcome
-from labs.probes import PROTOCOLS, HttpRequest, Probe, outside_problem, parse_target, source_problem
+from labs.outcomes import Outcome
+from labs.probe_entry import SCENARIO_RULES, read_probe_entry
+from labs.probes import Probe
 
 __all__ = ["Expectation", "Scenario", "load_scenario", "parse_probe_spec", "scenario_from_data"]
 
 TOP_KEYS = {"name", "description", "source", "notes", "cluster", "manifests", "policies", "probes", "enforcement"}
-PROBE_KEYS = {"from", "to", "port", "protocol", "http", "dns", "expect", "id", "note", "why"}
 
 
 @dataclass(frozen=True)
@@ -100,67 +100,14 @@ class _Reader:
 
 
 def parse_probe_spec(data: Any, reader: _Reader, path: tuple) -> Expectation | None:
-    """One probe entry (`from`, `to`|`dns`, `port`, `protocol`, `http`, `expect`) of a scenario or lab.yaml."""
-    item = reader.mapping(data, path, PROBE_KEYS)
-    if not item:
-        if data is not None and not isinstance(data, dict):
-            return None
-        reader.problem(path, "a probe needs at least `from` and `to` (or `dns`)")
+    """One probe entry of a scenario (`labs.probe_entry`, the one reader of the probe format)."""
+    entry, problems = read_probe_entry(data, SCENARIO_RULES)
+    for p in problems:
+        reader.problem((*path, *p.path), p.message)
+    if entry is None:
         return None
-    before = len(reader.problems)
-    source = reader.string(item.get("from"), (*path, "from"), required=True)
-    if source and source_problem(source):
-        reader.problem((*path, "from"), str(source_problem(source)))
-    target = None
-    if item.get("to") is not None:
-        try:
-            target = parse_target(str(item["to"]))
-        except ValueError as exc:
-            reader.problem((*path, "to"), str(exc))
-    dns = item.get("dns")
-    if target is None and dns is None and "to" not in item:
-        reader.problem(path, "a probe needs `to` (a target) or `dns` (a name to look up)")
-    if target is not None and dns is not None:
-        reader.problem((*path, "dns"), "a probe has either `to` or `dns`, not both")
-    protocol = reader.string(item.get("protocol", "TCP"), (*path, "protocol")).upper()
-    if protocol and protocol not in PROTOCOLS:
-        reader.problem((*path, "protocol"), f"protocol {protocol!r} is not one of {', '.join(PROTOCOLS)}")
-    elif source and not source_problem(source) and (target is not None or dns is not None):
-        outside = outside_problem(source, target, protocol)
-        if outside:
-            reader.problem((*path, "to" if target is not None else "from"), outside)
-    port = item.get("port")
-    if protocol == "ICMP" and port is not None:
-        reader.problem((*path, "port"), "ICMP probes have no port")
-    elif target is not None and protocol != "ICMP" and port is None:
-        reader.problem((*path, "port"), f"a {protocol} probe needs a port (a number or a named port)")
-    elif port is not None:
-        if isinstance(port, bool) or not isinstance(port, (int, str)):
-            reader.problem((*path, "port"), f"expected a port number or name, found {port!r}")
-        elif isinstance(port, int) and not 1 <= port <= 65535:
-            reader.problem((*path, "port"), f"port {port} is outside 1-65535")
-        elif isinstance(port, str) and port.isdigit():
-            port = int(port)
-    http = None
-    if item.get("http") is not None:
-        h = reader.mapping(item["http"], (*path, "http"), {"method", "path", "headers", "host"})
-        headers = reader.mapping(h.get("headers"), (*path, "http", "headers"))
-        http = HttpRequest(str(h.get("method", "GET")), str(h.get("path", "/")),
-                           tuple((str(k), str(v)) for k, v in headers.items()),
-                           str(h["host"]) if h.get("host") is not None else None)
-        if protocol != "TCP":
-            reader.problem((*path, "http"), "HTTP probes run over TCP; remove `protocol` or set it to TCP")
-    expect = None
-    if item.get("expect") is not None:
-        try:
-            expect = parse_outcome(str(item["expect"]))
-        except ValueError as exc:
-            reader.problem((*path, "expect"), str(exc))
-    if len(reader.problems) > before:
-        return None
-    probe = Probe(source, target, port if protocol != "ICMP" else None, protocol, http,
-                  str(dns).lower().rstrip(".") if dns is not None else None)
-    return Expectation(probe, expect, reader.lines.line(path), item.get("note") or item.get("why"), dict(item))
+    return Expectation(entry.probe, entry.expect[0] if entry.expect else None, reader.lines.line(path), entry.note,
+                       dict(data))
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
-from labs.outcomes import Outcome, parse_outcome
+from labs.outcomes import FAIL_COLOR, Outcome, parse_outcome
 from labs.viz.palette import NOT_PROBED_COLOR, OUTCOME_COLORS
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ def matrix_plot(rows: Iterable[Any], *, title: str = "Connectivity: what was obs
             lines.append(f"... and {len(notes) - max_notes} more")
         lines = [textwrap.fill(line, width=int(width * 13), subsequent_indent="    ") for line in lines]
         ax.xaxis.set_label_position("bottom")
-        ax.set_xlabel("\n".join(lines), fontsize=8, loc="left", color="#b71c1c", labelpad=8)
+        ax.set_xlabel("\n".join(lines), fontsize=8, loc="left", color=FAIL_COLOR, labelpad=8)
     if not data:
         ax.text(0.5, 0.5, "No probes to show yet.", ha="center", va="center", fontsize=11, color="#616161")
         ax.set_xticks([])

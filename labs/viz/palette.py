@@ -7,7 +7,7 @@ to stay apart for the common kinds of colour blindness, and every picture also s
 from __future__ import annotations
 
 from labs.flows.classify import FlowOutcome
-from labs.outcomes import Outcome
+from labs.outcomes import AUDIT_COLOR, DENY_RULE_COLOR, NOT_POLICY_DROP_COLOR, Outcome
 
 __all__ = [
     "OUTCOME_COLORS",
@@ -27,11 +27,11 @@ NOT_PROBED_COLOR = "#eeeeee"
 FLOW_OUTCOME_COLORS: dict[FlowOutcome, str] = {
     FlowOutcome.FORWARDED: OUTCOME_COLORS[Outcome.ALLOWED],
     FlowOutcome.DEFAULT_DENY: OUTCOME_COLORS[Outcome.DROPPED],
-    FlowOutcome.EXPLICIT_DENY: "#7b1fa2",
+    FlowOutcome.EXPLICIT_DENY: DENY_RULE_COLOR,
     FlowOutcome.L7_DENIED: OUTCOME_COLORS[Outcome.L7_DENIED],
     FlowOutcome.REFUSED: OUTCOME_COLORS[Outcome.REFUSED],
-    FlowOutcome.AUDIT: "#1565c0",
-    FlowOutcome.DROPPED_OTHER: "#5d4037",
+    FlowOutcome.AUDIT: AUDIT_COLOR,
+    FlowOutcome.DROPPED_OTHER: NOT_POLICY_DROP_COLOR,
     FlowOutcome.ERROR: OUTCOME_COLORS[Outcome.ERROR],
 }
 FLOW_OUTCOME_DASHES: dict[FlowOutcome, bool] = {o: o in (FlowOutcome.DEFAULT_DENY, FlowOutcome.AUDIT)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from labs.outcomes import Outcome
+from labs.outcomes import FAIL_COLOR, PASS_COLOR, WARN_COLOR
 
 __all__ = ["WidgetWrapper", "note", "esc", "GREEN", "RED", "AMBER", "GREY"]
 
-GREEN, RED, AMBER = Outcome.ALLOWED.color, Outcome.DROPPED.color, Outcome.L7_DENIED.color
+GREEN, RED, AMBER = PASS_COLOR, FAIL_COLOR, WARN_COLOR
 GREY = "#616161"
 
 

@@ -15,15 +15,16 @@ from typing import Any, Mapping
 
 import yaml
 
+from labs.manifests.yaml_lines import YamlSyntaxError, parse_documents
+from labs.probe_entry import DNS_KEY, SOURCE_KEY, TARGET_KEY, is_outside_source
 from labs.workshop.rewrite import Skipped, WorkshopRewriteError, rewrite_document, rewrite_text
 from labs.workshop.scope import SHARED_NAMESPACES, NamespaceMap
 
 __all__ = ["LabSupport", "lab_files", "lab_namespaces", "assess_lab", "rewrite_lab_spec", "load_lab_spec",
            "CLUSTER_WIDE_MARKERS"]
 
-_POD_KEYS = ("from", "source")
-_OUTSIDE_SOURCES = ("world", "host")
-_TARGET_KEYS = ("to", "target")
+_REF_KEYS = (SOURCE_KEY, TARGET_KEY)
+"""The probe format's keys that hold a pod or Service reference (`labs.probe_entry`)."""
 CLUSTER_WIDE_MARKERS = ("policy_enforcement", "policyEnforcement", "enforcement", "enforcement_mode",
                         "cluster_wide", "clusterWide", "helm_values", "cilium_config")
 """lab.yaml keys (top level or in a step) that mean the lab changes something every trainee shares."""
@@ -72,11 +73,13 @@ def load_lab_spec(lab_dir: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise WorkshopRewriteError(f"{where}: the lab file cannot be read ({getattr(exc, 'problem', exc)}).") from None
+        docs = parse_documents(path.read_text(encoding="utf-8"))  # the YAML rules and marks the course reads it with
+    except YamlSyntaxError as exc:
+        where = f"{path}:{exc.line}" if exc.line is not None else str(path)
+        raise WorkshopRewriteError(f"{where}: the lab file cannot be read ({exc.message}).") from None
+    if len(docs) > 1:
+        raise WorkshopRewriteError(f"{path}: a lab file is one YAML document, found {len(docs)}.")
+    data = docs[0].data if docs else None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -109,7 +112,7 @@ def lab_namespaces(lab_dir: Path) -> list[str]:
 def _collect_spec_namespaces(node: Any, found: set[str]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
-            if key in _POD_KEYS + _TARGET_KEYS and isinstance(value, str):
+            if key in _REF_KEYS and isinstance(value, str):
                 ref = value.split(":", 1)[1] if value.startswith("svc:") else value
                 if ref.count("/") == 1 and ":" not in ref:
                     found.add(ref.split("/")[0])
@@ -153,8 +156,8 @@ def assess_lab(lab_dir: Path) -> LabSupport:
             if isinstance(name, str) and (lab_dir / name).is_file():
                 why += _skipped_in(lab_dir / name, lab_dir)
         why += _spec_markers({k: v for k, v in step.items() if k != "enforcement"}, f"step {step['id']}")
-        outside = sorted({str(p.get("from")) for p in step.get("probes") or []
-                          if isinstance(p, dict) and p.get("from") in _OUTSIDE_SOURCES})
+        outside = sorted({str(p.get(SOURCE_KEY)) for p in step.get("probes") or []
+                          if isinstance(p, dict) and is_outside_source(p.get(SOURCE_KEY))})
         if outside:
             why.append(f"its probes start outside the cluster (from: {', '.join(outside)}) and need a node port; "
                        "trainees' Services are ClusterIP (node ports are one per cluster)")
@@ -216,11 +219,11 @@ def _walk(node: Any, nsmap: NamespaceMap, name: str, *, in_matrix: bool) -> Any:
 
 def _value(key: str, value: Any, nsmap: NamespaceMap, name: str, *, in_matrix: bool) -> Any:
     if isinstance(value, str):
-        if key in _POD_KEYS:
+        if key == SOURCE_KEY:
             return nsmap.pod_ref(value)
-        if key in _TARGET_KEYS:
+        if key == TARGET_KEY:
             return nsmap.target(value)
-        if key == "dns":
+        if key == DNS_KEY:
             return nsmap.dns_name(value)
         if key == "namespace":
             return nsmap.ns(value)

@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+from labs.outcomes import FAIL_COLOR
 from labs.richtext import left_aligned
 from labs.workshop.progress import TraineeProgress
 
@@ -107,7 +108,7 @@ class WrongPredictions:
                  f"predicted the probe were wrong.</p>"]
         for lab, rows in self.labs.items():
             body = "".join(
-                f'<tr style="{"color:#cf222e;font-weight:bold" if g.most_wrong else ""}">'
+                f'<tr style="{f"color:{FAIL_COLOR};font-weight:bold" if g.most_wrong else ""}">'
                 f"<td>{esc(g.step)}</td><td><code>{esc(g.probe)}</code></td><td>{esc(g.outcome)}</td>"
                 f"<td>{len(g.wrong)} of {g.predicted_by}</td><td>{esc(g.common_guess)}</td>"
                 f"<td>{esc(', '.join(sorted(g.wrong)))}</td></tr>" for g in rows)

@@ -8,6 +8,7 @@ import pytest
 
 from labs.__main__ import main
 from labs.doctor import Check, DoctorReport
+from labs.outcomes import FAIL_COLOR
 
 REPORT = DoctorReport((
     Check("python", "pass", "Python 3.12.1."),
@@ -28,7 +29,7 @@ def test_text_is_one_line_per_check_and_a_summary():
 def test_html_escapes_and_colours():
     html = REPORT._repr_html_()
     assert "Install Vagrant &lt;2.4.9&gt; or newer." in html
-    assert '<td style="text-align:left;color:#cf222e;font-weight:bold">fail</td>' in html
+    assert f'<td style="text-align:left;color:{FAIL_COLOR};font-weight:bold">fail</td>' in html
     assert "<2.4.9>" not in html
 
 

@@ -132,3 +132,16 @@ def test_the_fast_path_is_used_for_the_generated_verify_fixture():
     reference = _read(text, True)
     assert isinstance(reference, list)
     assert _fast_only(text) == reference
+
+
+@pytest.mark.parametrize(("text", "index", "line"), [
+    ("a: 1\n---\nb: [\n", 1, 3),
+    ("a: 1\n---\n---\nc: 2\n---\nb: {x\n", 3, 6),
+    ("---\nb: *nowhere\n", 0, 2),
+])
+@pytest.mark.parametrize("reference", [False, True], ids=["fast", "reference"])
+def test_a_syntax_error_names_its_document_and_line(text, index, line, reference):
+    """Both paths count documents alike (empty ones too) when they name the broken one."""
+    with pytest.raises(YamlSyntaxError) as err:
+        parse_documents(text, reference=reference)
+    assert (err.value.document, err.value.line) == (index, line)

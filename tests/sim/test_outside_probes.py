@@ -106,7 +106,7 @@ def test_lab_yaml_and_scenarios_accept_world_and_host_and_refuse_the_rest():
 
     spec = parse_probe({"from": "world", "to": "svc:shop/web", "port": 80, "expect": "allowed"})
     assert spec.probe.outside and spec.label == "world -> svc:shop/web:80/TCP"
-    with pytest.raises(ValueError, match="from: expected a pod as NAMESPACE/NAME, or world or host"):
+    with pytest.raises(ValueError, match="from: 'internet' is not a probe source; write a pod as namespace/pod"):
         parse_probe({"from": "internet", "to": "svc:shop/web", "port": 80, "expect": "allowed"})
     with pytest.raises(ValueError, match="DNS probes start from a pod"):
         parse_probe({"from": "host", "dns": "example.com", "expect": "allowed"})

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from labs.flows import aggregate, build_filter, parse_lines
+from labs.outcomes import DENY_RULE_COLOR
 from labs.viz import flow_graph
 from labs.viz.offline import EXTERNAL_REFERENCE, strip_external
 
@@ -57,7 +58,7 @@ def test_edges_are_coloured_by_outcome_and_name_the_policy(graph):
     default_deny = edges[("frontend/client", "backend/db", "5432/TCP ×2")]
     assert default_deny["dashes"] is True and "no rule allows it (default deny)" in default_deny["title"]
     deny_rule = edges[("backend/api", "backend/db", "5432/TCP ×1")]
-    assert deny_rule["color"]["color"] == "#7b1fa2"
+    assert deny_rule["color"]["color"] == DENY_RULE_COLOR
     assert "decided by CiliumNetworkPolicy backend/db-deny-api" in deny_rule["title"]
     assert ("frontend/client", "backend/api", "DELETE /api/v1/products/7 ×1") in edges
     assert ("frontend/client", "kube-system/coredns", "DNS evil.example.com ×1") in edges
