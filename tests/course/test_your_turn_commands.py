@@ -61,3 +61,17 @@ def test_a_your_turn_command_reaches_what_it_names(lab_id, step, line, open_sim,
 def test_the_notebooks_ask_for_commands():
     assert len(CASES) >= 10
     assert Path(repo_root() / "notebooks").is_dir()
+
+
+def test_a_your_turn_says_how_to_get_its_step_back_in_force():
+    """A command typed after Run All meets whatever the last step put in force (in lab 09 the enforcement
+    mode `always`, where every lookup times out): each "Your turn" says to run its check cell again first."""
+    missing = []
+    for path in sorted((repo_root() / "notebooks").glob("0*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for cell, after in zip(cells, cells[1:]):
+            text = "".join(cell["source"])
+            if text.startswith("**Your turn.**") and "".join(after["source"]).startswith("# %kubectl exec"):
+                if "run the `lab.check` cell above again first" not in text:
+                    missing.append(f"{path.name}: {text[:60]}")
+    assert not missing, missing
