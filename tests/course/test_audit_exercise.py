@@ -61,3 +61,11 @@ def test_a_right_answer_checked_with_audit_on_is_told_to_turn_audit_off_not_to_c
     assert "Hint:" not in text
     k(lab, f"exec -n kube-system {ref.agent} -- cilium-dbg endpoint config {ref.id} PolicyAuditMode=Disabled")
     assert lab.check("audit-api", answer=answer).passed
+
+
+def test_the_notebook_finds_the_endpoint_through_the_lab(open_sim):
+    """Lab 07's cell reads `api_ep = lab.endpoint("store/api")`, not an import of the course's internals."""
+    lab = open_sim("07-observability")
+    ref = lab.endpoint("store/api")
+    assert ref == endpoint_ref(lab.cluster, "store/api")
+    assert str(ref) == f"endpoint {lab.cluster.endpoint_id('store/api')} (store/api), agent ds/cilium"
