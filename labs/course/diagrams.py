@@ -10,12 +10,15 @@ where nothing can be drawn, the one-line summary the source carries as `// summa
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
+import html
 import os
 import re
 import shutil
 import subprocess
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,8 +127,27 @@ class DiagramView:
         return f"Diagram of {self.lab}: {self.summary} (image: {self.source})"
 
     def _repr_mimebundle_(self, **_kwargs: object) -> dict[str, str]:
-        """Only SVG and text: JupyterLab then draws the image with its SVG renderer (as an <img>)."""
-        return {"image/svg+xml": self.svg, "text/plain": repr(self)}
+        """HTML that fits the diagram to the notebook's width (a click shows it full size), SVG and text.
+
+        JupyterLab draws a bare SVG at its natural width: every lab's diagram is wider than a notebook
+        on a 1280-pixel screen (up to 2,600 px), so a trainee saw its left part only. Frontends without
+        HTML still get the SVG.
+        """
+        return {"text/html": self.html(), "image/svg+xml": self.svg, "text/plain": repr(self)}
+
+    def html(self) -> str:
+        """The SVG as an image fitted to the width; the checkbox trick toggles full size without a script."""
+        box = f"labs-diagram-{uuid.uuid4().hex[:12]}"  # unique in the page, whatever notebooks it shows
+        data = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
+        return (
+            f'<div class="labs-diagram" style="overflow-x:auto">'
+            f"<style>.labs-diagram img{{max-width:100%;height:auto;cursor:zoom-in}}"
+            f".labs-diagram input:checked+label img{{max-width:none;cursor:zoom-out}}</style>"
+            f'<input type="checkbox" id="{box}" style="display:none">'
+            f'<label for="{box}" title="click: full size / fit to the page">'
+            f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(self.summary, quote=True)}"></label>'
+            f'<div style="font-size:11px;color:#57606a">Click the diagram for its full size (scroll sideways), '
+            f"click again to fit it to the page.</div></div>")
 
 
 def diagram_view(lab_id: str, *, root: Path | None = None) -> DiagramView:

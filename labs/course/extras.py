@@ -69,6 +69,13 @@ class LabExtras:
         return flow_graph(flows, title=f"{self.spec.id}")
 
     # ---- identities and explanations ------------------------------------------------------------
+    def endpoint(self, pod: str) -> Any:
+        """The Cilium endpoint of pod `ns/name` and the agent to ask about it (`.id`, `.agent`), as
+        `kubectl get cep` and `cilium-dbg endpoint list` show them; for `cilium-dbg endpoint config`."""
+        from labs.commands.endpoint_ref import endpoint_ref
+
+        return endpoint_ref(self.cluster, pod)
+
     def identities(self) -> IdentityTable:
         """Each pod of the lab, its security identity, and the labels Cilium derives it from."""
         from labs.policy.labels import pod_labels

@@ -66,8 +66,12 @@ def grade(lab: LabSpec, step: StepSpec, run: StepRun) -> CheckResult:
     if not bad and not run.problems and not run.lint and not run.empty_exercise:
         return CheckResult(status=PASS, summary=f"Well done: all {total} probes behave as required.",
                            notes=tuple(notes), **base)
+    audited = [p for p in bad if _audited(p)]
+    if audited:
+        notes.insert(0, _AUDIT_NOTE.format(count=len(audited), s="" if len(audited) == 1 else "s"))
     if not run.problems and not run.empty_exercise:  # probe hints are about an answer that is in force
-        notes += [f"Hint: {h}" for h in dict.fromkeys(p.spec.hint for p in bad if p.spec.hint)]
+        # a probe that audit mode let through says nothing about the answer: its hint would mislead
+        notes += [f"Hint: {h}" for h in dict.fromkeys(p.spec.hint for p in bad if p.spec.hint and p not in audited)]
     hint = f'lab.hint("{step.id}") gives a hint.'
     if bad:
         summary = f"Not yet: {len(bad)} of {total} probes are not as required. {hint}"
@@ -76,6 +80,18 @@ def grade(lab: LabSpec, step: StepSpec, run: StepRun) -> CheckResult:
     else:
         summary = f"Not yet: the probes are right, but lint found mistakes. {hint}"
     return CheckResult(status=NOT_YET, summary=summary, notes=tuple(notes), **base)
+
+
+_AUDIT_NOTE = (
+    "Policy audit mode is on where {count} of these probe{s} end: it lets through what the policies would "
+    "drop (Hubble verdict AUDIT), so the check cannot tell whether your policy drops it. Turn audit mode off "
+    "(cilium-dbg endpoint config ID PolicyAuditMode=Disabled; `cilium-dbg endpoint list` shows "
+    "`Disabled (Audit)` where it is on), then check again.")
+
+
+def _audited(check: ProbeCheck) -> bool:
+    """The probe was let through by policy audit mode: a flow of it has Hubble's verdict AUDIT."""
+    return any((f.get("flow") or f).get("verdict") == "AUDIT" for f in check.result.flows)
 
 
 def _pitfall(step: StepSpec, run: StepRun, base: dict) -> CheckResult:

@@ -18,6 +18,7 @@ from labs.course.backend import choose_cluster, sim_cluster
 from labs.course.checks import CheckResult, compare
 from labs.course.extras import LabExtras
 from labs.course.grading import StepRun, grade
+from labs.course.short_errors import shorten_cluster_errors
 from labs.course.spec import LabSpec, StepSpec, load_lab
 from labs.course.views import HintView, LabOverview, MatrixResult, Message, SolutionView
 from labs.course.workshop_mode import course_sources, course_text, without_namespaces, workshop_trainee
@@ -33,6 +34,7 @@ DEFAULT_TIMEOUT = 180.0
 def open_lab(lab_id: str, *, backend: str | None = None, cluster: Cluster | None = None) -> Lab:
     """Open a lab on the project's backend (or `backend="sim"`, or a given cluster)."""
     spec = load_lab(lab_id)
+    shorten_cluster_errors()  # in a notebook: "run lab.deploy()" rather than a traceback
     return attach_commands(Lab(spec, cluster if cluster is not None else choose_cluster(backend)))
 
 

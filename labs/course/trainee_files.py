@@ -12,13 +12,14 @@ import os
 import shutil
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 import yaml
 
 from labs.paths import inside_labs_home, lab_home, labs_home
 
 __all__ = ["exercise_file", "solve_mode", "has_documents", "keep_and_replace", "labs_home",
-           "save_keeping_previous"]
+           "save_keeping_previous", "follow_editor"]
 
 
 def solve_mode() -> bool:
@@ -75,3 +76,24 @@ def save_keeping_previous(target: Path, new_text: str) -> Path | None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(new_text, encoding="utf-8")
     return backup if backup.exists() else None
+
+
+def follow_editor(target: Path) -> Callable[[str], None]:
+    """A `save(text)` for an editor showing target: the file follows every change of the editor's text.
+
+    The first change keeps the file's text as it was when the editor opened in `<name>.bak` (one level
+    of undo, as the editor's buttons keep it); later changes only rewrite the file, so the backup is not
+    replaced by the text of one keystroke earlier. The target must lie inside LABS_HOME.
+    """
+    inside_labs_home(target)
+    first = True
+
+    def save(text: str) -> None:
+        nonlocal first
+        if first:
+            save_keeping_previous(target, text)
+            first = False
+        elif not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+
+    return save

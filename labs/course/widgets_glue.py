@@ -86,7 +86,10 @@ def policy_editor(lab: Lab, step_id: str) -> Any:
     except ImportError:
         return Message(f"Edit {path} in JupyterLab's editor, then run lab.check({step_id!r}).",
                        title=f"Exercise {step_id}")
-    return PolicyEditor(initial_text=path.read_text(encoding="utf-8"), **editor_callbacks(lab, step_id))
+    # the file follows the editor as the trainee types, so the `%kubectl apply -f` and `lab.check`
+    # cells under it (and a reload or a restarted kernel) meet the text the editor shows
+    return PolicyEditor(initial_text=path.read_text(encoding="utf-8"), save=trainee_files.follow_editor(path),
+                        **editor_callbacks(lab, step_id))
 
 
 def predict_grid(lab: Lab, step_id: str) -> Any:

@@ -7,10 +7,11 @@ widgets work the same on the simulated and the live backend, and can be tested w
 from __future__ import annotations
 
 from labs.widgets.editor import PolicyEditor
+from labs.widgets.files import FilesEditor
 from labs.widgets.predict import CellResult, PredictGrid
 from labs.widgets.quiz import QuizWidget
 from labs.widgets.tail import FlowTail, parse_filter_text
 from labs.widgets.tracker import ProgressTracker
 
-__all__ = ["CellResult", "FlowTail", "PolicyEditor", "PredictGrid", "ProgressTracker", "QuizWidget",
+__all__ = ["CellResult", "FilesEditor", "FlowTail", "PolicyEditor", "PredictGrid", "ProgressTracker", "QuizWidget",
            "parse_filter_text"]

@@ -3,6 +3,9 @@
 The Lab wires in the four actions; the editor only shows their results, inline and with line
 numbers, next to the lines they are about. Apply validates first and refuses invalid text, so
 a typo never reaches the cluster. An action that raises is shown as a message, not a traceback.
+With a `save` callable, every change of the text is handed to it at once, so what the trainee typed
+is on disk before any button is pressed: a `%kubectl apply -f` cell, a `lab.check` cell, a page
+reload or a restarted kernel all meet the text the editor shows.
 """
 
 from __future__ import annotations
@@ -21,17 +24,19 @@ _TABLE = ('<table style="border-collapse:collapse;font-size:12.5px;margin-top:4p
 
 
 class PolicyEditor(WidgetWrapper):
-    """`PolicyEditor(validate, apply, check=None, lint=None, initial_text="")`.
+    """`PolicyEditor(validate, apply, check=None, lint=None, initial_text="", save=None)`.
 
     validate(text) -> problems (`.line`, `.path`, `.message`); apply(text) -> summary text;
     check(text) -> something with `_repr_html_` or a str (the editor's text is what gets graded);
-    lint(text) -> findings (`.line`, `.code`, `.severity`, `.message`, `.fix`).
+    lint(text) -> findings (`.line`, `.code`, `.severity`, `.message`, `.fix`); save(text) is called
+    with the new text on every change (a failure is shown, the text stays in the editor).
     """
 
     def __init__(self, validate: Callable[[str], Sequence[Any]], apply: Callable[[str], Any],
                  check: Callable[[str], Any] | None = None, lint: Callable[[str], Sequence[Any]] | None = None,
-                 initial_text: str = "", *, rows: int = 18):
+                 initial_text: str = "", *, rows: int = 18, save: Callable[[str], Any] | None = None):
         self._validate, self._apply, self._check, self._lint = validate, apply, check, lint
+        self._save = save
         self.status = "editing"
         """editing, valid, invalid, applied, not-applied, checked, linted or failed (what the last button did)."""
         self.problems: list[Any] = []
@@ -40,6 +45,8 @@ class PolicyEditor(WidgetWrapper):
             value=initial_text, placeholder="apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n...",
             layout=widgets.Layout(width="100%", height=f"{rows * 1.45 + 1:.0f}em"))
         self.text_area.add_class("labs-policy-text")
+        if save is not None:
+            self.text_area.observe(self._text_changed, names="value")
         self.validate_button = widgets.Button(description="Validate", icon="check-square", button_style="info",
                                               tooltip="check the YAML against the policy schema")
         self.apply_button = widgets.Button(description="Apply", icon="upload", button_style="primary",
@@ -67,6 +74,15 @@ class PolicyEditor(WidgetWrapper):
     @text.setter
     def text(self, value: str) -> None:
         self.text_area.value = value
+
+    def _text_changed(self, change: dict[str, Any]) -> None:
+        """Hand the new text to `save` at once (the trainee's file follows the editor)."""
+        if self._save is None:
+            return
+        try:
+            self._save(change["new"])
+        except Exception as exc:  # a full disk or a refused path: say so, keep the text in the editor
+            self._failed("Saving your text", exc)
 
     # actions ---------------------------------------------------------------------------------
 

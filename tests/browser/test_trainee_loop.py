@@ -109,7 +109,7 @@ def test_a_trainee_predicts_writes_checks_and_asks_for_a_hint(tmp_path, monkeypa
             assert "<code>fromEntities: [world, remote-node]</code>" in hint_cell.inner_html()
 
             # the diagram is drawn inline, and the quiz checks a click: wrong first (why), then right
-            diagram = page.locator(".jp-RenderedSVG img, .jp-RenderedSVG svg").first
+            diagram = page.locator(".labs-diagram img").first
             diagram.scroll_into_view_if_needed()
             assert diagram.evaluate("el => el.getBoundingClientRect().width") > 300
             question = page.locator(".labs-quiz-question-host-allowed")

@@ -38,7 +38,34 @@ def test_audit_then_least_privilege(open_sim, tmp_path):
     answer = tmp_path / "answer.yaml"
     answer.write_text(lab.spec.path(lab.step("audit-api").solution).read_text(encoding="utf-8"))
     still_on = lab.check("audit-api", answer=answer)
-    assert not still_on.passed and "audit mode is still on for api" in still_on.text()
+    assert not still_on.passed and "Policy audit mode is on where" in still_on.text()
     k(lab, f"exec -n kube-system {ref.agent} -- cilium-dbg endpoint config {ref.id} PolicyAuditMode=Disabled")
     result = lab.check("audit-api", answer=answer)
     assert result.passed, result.text()
+
+
+def test_a_right_answer_checked_with_audit_on_is_told_to_turn_audit_off_not_to_change_it(open_sim, tmp_path):
+    """Found in the browser: the right policy, checked with audit still on, got the hint 'add toPorts with
+    port 8080' (it had it) beside the audit one; now only the audit note is said."""
+    lab = open_sim("07-observability")
+    ref = endpoint_ref(lab.cluster, "store/api")
+    k(lab, f"exec -n kube-system {ref.agent} -- cilium-dbg endpoint config {ref.id} PolicyAuditMode=Enabled")
+    answer = tmp_path / "answer.yaml"
+    answer.write_text(lab.spec.path(lab.step("audit-api").solution).read_text(encoding="utf-8"))
+    result = lab.check("audit-api", answer=answer)
+    text = result.text()
+    assert not result.passed
+    assert "Policy audit mode is on where 2 of these probes end" in text
+    assert "PolicyAuditMode=Disabled" in text
+    assert "add `toPorts`" not in text and "add toPorts" not in text
+    assert "Hint:" not in text
+    k(lab, f"exec -n kube-system {ref.agent} -- cilium-dbg endpoint config {ref.id} PolicyAuditMode=Disabled")
+    assert lab.check("audit-api", answer=answer).passed
+
+
+def test_the_notebook_finds_the_endpoint_through_the_lab(open_sim):
+    """Lab 07's cell reads `api_ep = lab.endpoint("store/api")`, not an import of the course's internals."""
+    lab = open_sim("07-observability")
+    ref = lab.endpoint("store/api")
+    assert ref == endpoint_ref(lab.cluster, "store/api")
+    assert str(ref) == f"endpoint {lab.cluster.endpoint_id('store/api')} (store/api), agent ds/cilium"

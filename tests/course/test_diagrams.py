@@ -113,3 +113,22 @@ def test_a_lab_without_a_rendered_svg_says_how_to_draw_it(repo):
         diagram_view("01-x")
     with pytest.raises(DiagramError, match="lab '02-z' has no diagram yet"):
         diagram_view("02-z")
+
+
+def test_the_diagram_is_fitted_to_the_notebook_and_a_click_shows_it_full_size():
+    """Found in the browser: JupyterLab drew each SVG at its natural width (1,100 to 2,600 px), so on a
+    1280-pixel screen a trainee saw the left part of 'How Cilium decides here' only."""
+    import base64
+    import re
+
+    view = diagram_view("03-identity-default-deny")
+    bundle = view._repr_mimebundle_()
+    assert bundle["image/svg+xml"] == view.svg  # frontends without HTML keep the SVG
+    page = bundle["text/html"]
+    assert ".labs-diagram img{max-width:100%;height:auto" in page
+    assert ".labs-diagram input:checked+label img{max-width:none" in page
+    box = re.search(r'<input type="checkbox" id="(labs-diagram-[0-9a-f]{12})"', page).group(1)
+    assert f'<label for="{box}"' in page
+    data = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', page).group(1)
+    assert base64.b64decode(data).decode("utf-8") == view.svg
+    assert box not in diagram_view("03-identity-default-deny").html()  # two views never share a toggle

@@ -109,3 +109,30 @@ def test_a_cluster_without_kubeadm_or_helm_records_says_so():
 def test_a_secret_that_is_not_a_helm_release_is_named():
     with pytest.raises(InstallReadError, match="'x' cannot be decoded"):
         helm_release_values({"metadata": {"name": "x"}, "data": {"release": "bm90IGd6aXA="}})
+
+
+def test_the_check_counts_what_lint_prints_and_says_each_mistake_once(install):
+    """Found in the browser: the check said '11 lint finding(s)' where `labs lint` printed 10, because the
+    Relay Service's nodePort 4245 was listed twice (as a validation problem and as CL601)."""
+    result = install.check()
+    assert result.summary.startswith("Not yet: 10 lint findings left in ")
+    assert "(s)" not in result.summary
+    nodeport = [n for n in result.notes if "hubble-relay-service.yaml:16:" in n]
+    assert len(nodeport) == 1 and " CL601 " in nodeport[0]
+    assert install.lint_text().rstrip().endswith("10 findings: 7 errors, 3 warnings. The input is not valid "
+                                                 "(see the problems above); fix them first.")
+
+
+def test_the_install_files_are_edited_in_the_notebook(install):
+    """LABS_HOME is the hidden `.labs/` by default, which JupyterLab's file browser does not open: the
+    notebook edits the copies in `install.editor()`, saved as typed, with Check and Lint buttons."""
+    pytest.importorskip("ipywidgets")
+    editor = install.editor()
+    assert set(editor.areas) == {"blog-install.sh", "hubble-relay-service.yaml"}
+    for path in install.files():
+        answer = install.lab.spec.path(f"install/solutions/{path.name}").read_text()
+        editor.areas[path.name].value = answer  # typed in the browser, no button pressed
+        assert path.read_text() == answer
+    assert editor.check().status == "pass"
+    assert "lint finds nothing left to fix" in editor.output.value
+    assert editor.lint() == "No findings.\n" and "No findings." in editor.output.value
