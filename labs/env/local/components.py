@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["Ports", "Paths", "etcd_args", "apiserver_args", "controller_manager_args", "scheduler_args",
-           "SERVICE_CIDR", "CLUSTER_NAME"]
+           "SERVICE_CIDR", "POD_CLUSTER_CIDR", "CLUSTER_NAME"]
 
 SERVICE_CIDR = "10.96.0.0/16"
+POD_CLUSTER_CIDR = "10.244.0.0/16"
+"""Pods' addresses; the controller manager gives each node a /24 of it (spec.podCIDR), as kubeadm's
+--pod-network-cidr does."""
 CLUSTER_NAME = "ciliumlab-local"
 
 
@@ -109,7 +112,8 @@ def controller_manager_args(binary: Path, paths: Paths, ports: Ports) -> list[st
             f"--root-ca-file={paths.pki / 'ca.crt'}", f"--service-account-private-key-file={paths.key('sa')}",
             "--use-service-account-credentials=true", f"--service-cluster-ip-range={SERVICE_CIDR}",
             f"--cluster-signing-cert-file={paths.pki / 'ca.crt'}", f"--cluster-signing-key-file={paths.pki / 'ca.key'}",
-            f"--cluster-name={CLUSTER_NAME}"]
+            f"--cluster-name={CLUSTER_NAME}",
+            "--allocate-node-cidrs=true", f"--cluster-cidr={POD_CLUSTER_CIDR}", "--node-cidr-mask-size=24"]
 
 
 def scheduler_args(binary: Path, paths: Paths, ports: Ports) -> list[str]:
