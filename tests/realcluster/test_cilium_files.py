@@ -24,11 +24,12 @@ def _args(tmp_path: Path) -> tuple[list[str], CiliumPaths]:
     return argv, paths
 
 
-def test_agent_attaches_to_the_node_link_only_and_runs_without_envoy(tmp_path):
+def test_agent_attaches_to_the_node_link_only_and_never_starts_envoy(tmp_path):
     argv, _paths = _args(tmp_path)
     assert f"--devices={NODE_LINK}" in argv and f"--direct-routing-device={NODE_LINK}" in argv
     assert not any("eth" in arg for arg in argv), argv
-    for flag in ("--enable-l7-proxy=false", "--external-envoy-proxy=false", "--kube-proxy-replacement=true",
+    # The DNS proxy needs the L7 proxy on; Envoy is "external" so the agent never execs one (none is built).
+    for flag in ("--enable-l7-proxy=true", "--external-envoy-proxy=true", "--kube-proxy-replacement=true",
                  "--ipam=kubernetes", "--identity-allocation-mode=crd", "--enable-hubble=true"):
         assert flag in argv, flag
 

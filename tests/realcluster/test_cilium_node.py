@@ -54,6 +54,26 @@ metadata: {{name: intruder, namespace: {NAMESPACE}, labels: {{app: intruder}}}}
 spec:
   containers:
   - {{name: curl, image: "docker.io/curlimages/curl:8.11.1", command: ["sleep", "3600"]}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: resolver, namespace: {NAMESPACE}, labels: {{app: resolver}}}}
+spec:
+  containers:
+  - {{name: curl, image: "docker.io/curlimages/curl:8.11.1", command: ["sleep", "3600"]}}
+"""
+DNS_CLUSTER_ONLY = f"""
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {{name: resolver-dns-cluster-only, namespace: {NAMESPACE}}}
+spec:
+  endpointSelector: {{matchLabels: {{app: resolver}}}}
+  egress:
+  - toEntities: [host]  # this node's CoreDNS runs on the host network (labs/env/local/dns.py)
+    toPorts:
+    - ports: [{{port: "53", protocol: ANY}}]
+      rules:
+        dns: [{{matchPattern: "*.cluster.local"}}]
 """
 ALLOW_CLIENT = f"""
 apiVersion: cilium.io/v2
@@ -261,3 +281,20 @@ def test_live_backend_probe_correlates_real_flows(agent, monkeypatch):
     assert denied.flows, f"the dropped probe carries no flow from the agent: {denied.reason}"
     outcomes = {classify(parse_flow(f)) for f in denied.flows}
     assert FlowOutcome.DEFAULT_DENY in outcomes, (outcomes, denied.reason)
+
+
+def test_dns_proxy_answers_allowed_names_and_refuses_others(agent):
+    """A DNS rule sends the pod's lookups through the agent's DNS proxy: a name the rule matches is
+    answered, another is refused (REFUSED), and Hubble's DNS flows classify the same way."""
+    agent.apply_policy(DNS_CLUSTER_ONLY)
+    since = datetime.now(timezone.utc) - timedelta(seconds=1)
+    allowed = agent.kubectl("-n", NAMESPACE, "exec", "resolver", "--", "nslookup",
+                            "kubernetes.default.svc.cluster.local.", timeout=60)
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    refused = agent.kubectl("-n", NAMESPACE, "exec", "resolver", "--", "nslookup", "example.org.", timeout=60)
+    assert refused.returncode != 0 and "REFUSED" in refused.stdout + refused.stderr, refused.stdout + refused.stderr
+    flows = _wait_flows(agent, since, "--from-pod", f"{NAMESPACE}/resolver", "--protocol", "dns")
+    dns = [f for f in flows if f.l7 is not None and f.l7.dns is not None and f.l7.dns.query]
+    by_query = {f.l7.dns.query: classify(f) for f in dns}
+    assert by_query.get("example.org.") == FlowOutcome.REFUSED, by_query
+    assert by_query.get("kubernetes.default.svc.cluster.local.") == FlowOutcome.FORWARDED, by_query

@@ -3,8 +3,9 @@
 The agent runs as a host process (no image can be pulled), configured as the course VM's Helm values do
 (scripts/provision/cilium.sh): kube-proxy replacement, `kubernetes` IPAM (the node's podCIDR from the
 controller manager, so no operator is needed), identities as CRDs, Hubble on, tunnel routing (VXLAN, the
-default). It differs where the machine cannot do better, and says so: no Envoy can be built, so the L7
-proxy is off (`--enable-l7-proxy=false`, `--external-envoy-proxy=false`) and L7 rules cannot be enforced;
+default). It differs where the machine cannot do better, and says so: no Envoy can be built. The DNS proxy
+needs the L7 proxy switched on, so it is on with Envoy declared external (`--external-envoy-proxy=true`),
+and no Envoy is ever started or connects: HTTP rules are not enforced (traffic they redirect finds no proxy);
 cilium-health is off (one node, nothing to probe); IPv6 is off. The agent attaches only to the node's own
 link (`--devices=<NODE_LINK>`), never to the host's uplink.
 
@@ -93,8 +94,11 @@ def agent_args(binaries: CiliumBinaries, paths: CiliumPaths, kubeconfig: Path, *
             f"--kube-proxy-replacement={'true' if kube_proxy_replacement else 'false'}",
             f"--devices={device}", f"--direct-routing-device={device}",
             "--routing-mode=tunnel", "--tunnel-protocol=vxlan",
-            # No Envoy here: L7 rules cannot be enforced, and the agent must not wait for a proxy.
-            "--enable-l7-proxy=false", "--external-envoy-proxy=false",
+            # The DNS proxy (DNS rules, toFQDNs) lives in the agent but only starts with the L7 proxy enabled
+            # (pkg/fqdn/bootstrap/dns_proxy.go newDNSProxy returns nil when EnableL7Proxy is false). Envoy is
+            # not built here: "external" mode keeps the agent from exec'ing cilium-envoy-starter
+            # (pkg/envoy/embedded_envoy.go), and no Envoy ever connects, so HTTP rules are not enforced.
+            "--enable-l7-proxy=true", "--external-envoy-proxy=true",
             "--enable-health-checking=false", "--enable-endpoint-health-checking=false",
             "--enable-hubble=true", f"--hubble-socket-path={paths.hubble_socket}",
             f"--state-dir={paths.state_dir}", f"--lib-dir={paths.lib_dir}", f"--socket-path={paths.socket}",

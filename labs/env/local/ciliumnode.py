@@ -74,7 +74,7 @@ def up_cilium(paths: Paths, npaths: NodePaths, binaries: CiliumBinaries, admin: 
     wait_for("podCIDR on the node (controller manager)", lambda: node_pod_cidr(admin) is not None, deadline, paths,
              "kubelet")
     say(f">> starting the Cilium agent {binaries.version} on {NODE_LINK} (podCIDR {node_pod_cidr(admin)}; "
-        "no L7 proxy: Envoy is not built here)")
+        "DNS proxy on, no Envoy: HTTP rules are not enforced here)")
     started = time.monotonic()
     (health_port,) = free_ports(1)
     argv = agent_args(binaries, cpaths, paths.kubeconfig, device=NODE_LINK, cgroup_root=cgroup_root,

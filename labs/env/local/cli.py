@@ -33,7 +33,8 @@ def _parser() -> argparse.ArgumentParser:
                          "(default: $LABS_LOCAL_CLUSTER_NODE=1)")
     up.add_argument("--cilium", action="store_true", default=os.environ.get("LABS_LOCAL_CLUSTER_CILIUM") == "1",
                     help="the node's CNI is a Cilium agent built from its Go module (implies --node; replaces "
-                         "kube-proxy; no L7 proxy, Envoy is not built) (default: $LABS_LOCAL_CLUSTER_CILIUM=1)")
+                         "kube-proxy; no Envoy is built, so HTTP rules are not enforced) "
+                         "(default: $LABS_LOCAL_CLUSTER_CILIUM=1)")
     down = actions.add_parser("down", help="stop every process `up` started")
     down.add_argument("--purge", action="store_true", help="also delete the state directory (data, certificates)")
     actions.add_parser("status", help="which components run, and whether the API server is ready")
