@@ -193,6 +193,26 @@ def _saved_sysctls() -> dict[str, str]:
     return before
 
 
+def other_node_kubelets(paths: Paths) -> list[str]:
+    """Kubelets of another cluster directory running this machine's one node (NODE_NAME on NODE_LINK): their
+    --config paths. The node's link, address, bridge and CNI rules are shared names, so a second node would
+    take them over and its `down` would remove them from under the first."""
+    own = str(node_paths(paths).kubelet_config)
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = [a.decode(errors="replace") for a in (entry / "cmdline").read_bytes().split(b"\0")]
+        except OSError:
+            continue
+        if argv and argv[0].endswith("kubelet") and f"--hostname-override={NODE_NAME}" in argv:
+            config = next((a.split("=", 1)[1] for a in argv if a.startswith("--config=")), "")
+            if config != own:
+                found.append(config)
+    return found
+
+
 def _prepare_host() -> None:
     """The node's link and the sysctls pods need."""
     hostnet.add_node_link(NODE_LINK, NODE_IP)
@@ -215,6 +235,11 @@ def up_node(paths: Paths, versions: Versions, admin: AdminClient, apiserver_port
     if missing:
         raise LocalClusterError("the node needs these host programs: " + ", ".join(missing)
                                 + "; `scripts/local-cluster build --node` installs them with apt-get")
+    others = other_node_kubelets(paths)
+    if others:
+        raise LocalClusterError(f"another local cluster's node is running on this machine (kubelet --config="
+                                f"{others[0]}); only one node can run at a time: stop it with "
+                                f"`scripts/local-cluster --dir {Path(others[0]).parents[1]} down` first")
     binaries = ensure_node_binaries(versions, out=out, root=cache)
     npaths = node_paths(paths)
     say(">> building the local images (once per version)")
