@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    slot = os.environ.get("LABS_LOCAL_NODE_SLOT", "0")
+    if slot not in tuple("0123456789"):
+        print(f"local-cluster: LABS_LOCAL_NODE_SLOT must be one digit 0-9, not {slot!r}", file=sys.stderr)
+        return 2
     state = args.dir or default_state_dir()
     out = sys.stderr
     try:

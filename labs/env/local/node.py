@@ -36,6 +36,7 @@ from labs.env.local.layout import LocalClusterError, Versions, cache_root
 from labs.env.local.nodeconfig import (
     BRIDGE,
     CNI_NETWORK,
+    KUBELET_CGROUP_ROOT,
     NODE_IP,
     NODE_LINK,
     NODE_NAME,
@@ -206,7 +207,7 @@ def other_node_kubelets(paths: Paths) -> list[str]:
             argv = [a.decode(errors="replace") for a in (entry / "cmdline").read_bytes().split(b"\0")]
         except OSError:
             continue
-        if argv and argv[0].endswith("kubelet") and f"--hostname-override={NODE_NAME}" in argv:
+        if argv and argv[0].endswith("kubelet") and f"--node-ip={NODE_IP}" in argv:
             config = next((a.split("=", 1)[1] for a in argv if a.startswith("--config=")), "")
             if config != own:
                 found.append(config)
@@ -216,6 +217,8 @@ def other_node_kubelets(paths: Paths) -> list[str]:
 def _prepare_host() -> None:
     """The node's link and the sysctls pods need."""
     hostnet.add_node_link(NODE_LINK, NODE_IP)
+    if KUBELET_CGROUP_ROOT != "/":
+        hostnet.add_cgroups(KUBELET_CGROUP_ROOT.strip("/"))
     for key, value in hostnet.SYSCTLS.items():
         hostnet.write_sysctl(key, value)
 
@@ -373,7 +376,9 @@ def down_node(paths: Paths, *, out: TextIO) -> dict[str, str]:
         with contextlib.suppress(OSError):
             hostnet.write_sysctl(key, value)
     down_cilium(paths, npaths, say)
-    cgroups = hostnet.remove_cgroups()
+    # Slot 0's pods are under the hierarchies' kubepods; another slot's under its own cgroup, and the
+    # kubepods at the root belong to slot 0's kubelet then.
+    cgroups = hostnet.remove_cgroups(KUBELET_CGROUP_ROOT.strip("/") or "kubepods")
     if npaths.containerd_state.exists():
         shutil.rmtree(npaths.containerd_state, ignore_errors=True)
     if npaths.cni_data.exists():
