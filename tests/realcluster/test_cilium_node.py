@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -94,6 +95,7 @@ spec:
   ingressDeny:
   - fromEndpoints: [{{matchLabels: {{app: intruder}}}}]
 """
+DEPLOY_TIMEOUT = float(os.environ.get("LABS_LOCAL_CLUSTER_DEPLOY_TIMEOUT", "600"))
 CURL_TIMEOUT = 28
 """curl's exit status when the connection does not complete in time: what a dropped SYN gives."""
 
@@ -144,8 +146,9 @@ def agent(cilium_cluster) -> Agent:
     found = Agent(cluster, binaries)
     done = found.kubectl("apply", "-f", "-", stdin=WORKLOADS)
     assert done.returncode == 0, done.stderr
-    ready = found.kubectl("-n", NAMESPACE, "wait", "--for=condition=Ready", "pod", "--all", "--timeout=180s",
-                          timeout=200)
+    # The agent compiles each new endpoint's BPF program with clang: minutes on a loaded two-core machine.
+    ready = found.kubectl("-n", NAMESPACE, "wait", "--for=condition=Ready", "pod", "--all",
+                          f"--timeout={DEPLOY_TIMEOUT:g}s", timeout=DEPLOY_TIMEOUT + 30)
     assert ready.returncode == 0, ready.stdout + ready.stderr
     yield found
     found.kubectl("delete", "namespace", NAMESPACE, "--wait=false")
