@@ -369,7 +369,7 @@ def down_node(paths: Paths, *, out: TextIO) -> dict[str, str]:
             os.kill(pid, 9)
     unmounted = hostnet.unmount_under(npaths.root)
     removed_ns = hostnet.remove_netns(netns)
-    rules = hostnet.delete_cni_rules(CNI_NETWORK)
+    rules = 0 if saved.get("cilium") else hostnet.delete_cni_rules(CNI_NETWORK)  # the bridge plugin's rules
     chains = hostnet.delete_kubelet_chains() if saved else 0
     links = [name for name in (BRIDGE, NODE_LINK) if hostnet.delete_link(name)]
     for key, value in (saved.get("sysctls") or {}).items():
