@@ -102,9 +102,25 @@ def local_cluster(tmp_path_factory) -> LocalCluster:
         yield cluster
 
 
+def cilium_binaries():
+    """The built Cilium stage (`scripts/local-cluster build --cilium`), or None."""
+    from labs.env.local.ciliumbuild import cached_cilium_binaries
+    from labs.env.local.layout import pinned_versions
+
+    return cached_cilium_binaries(pinned_versions())
+
+
+def _node_args() -> tuple[str, ...]:
+    """`--node`, plus `--cilium` when Cilium is built (LABS_LOCAL_CLUSTER_CILIUM=0 keeps the bridge CNI)."""
+    if os.environ.get("LABS_LOCAL_CLUSTER_CILIUM") != "0" and cilium_binaries() is not None:
+        return ("--node", "--cilium")
+    return ("--node",)
+
+
 @pytest.fixture(scope="session")
 def node_cluster(tmp_path_factory) -> LocalCluster:
-    """A second cluster with a node (`up --node`: containerd, kubelet, kube-proxy, CoreDNS): pods run.
+    """A second cluster with a node (`up --node`: containerd, kubelet, CoreDNS): pods run. Its CNI is the
+    Cilium agent (no kube-proxy) when the Cilium stage is built, else the bridge plugin with kube-proxy.
 
     Only one node cluster can run on a machine at a time (the node's address, link and bridge are fixed)."""
     if os.environ.get("LABS_LOCAL_CLUSTER") == "0":
@@ -120,8 +136,23 @@ def node_cluster(tmp_path_factory) -> LocalCluster:
         return
     if os.geteuid() != 0:
         _unavailable("the node (kubelet, containerd, CNI) needs root")
-    with _shared_cluster(tmp_path_factory, "node-cluster", "--node") as cluster:
+    with _shared_cluster(tmp_path_factory, "node-cluster", *_node_args()) as cluster:
         yield cluster
+
+
+@pytest.fixture(scope="session")
+def cilium_cluster(node_cluster):
+    """(the node cluster, the Cilium binaries) when the node's CNI is the Cilium agent."""
+    from labs.env.local.components import Paths
+    from labs.env.local.node import node_runs_cilium
+
+    binaries = cilium_binaries()
+    if binaries is None:
+        _unavailable("Cilium is not built (`scripts/local-cluster build --node --cilium`)")
+    if not node_runs_cilium(Paths(node_cluster.state_dir)):
+        _unavailable(f"the node cluster in {node_cluster.state_dir} does not run Cilium "
+                     "(LABS_LOCAL_CLUSTER_CILIUM=0, or it was started without --cilium)")
+    return node_cluster, binaries
 
 
 @pytest.fixture

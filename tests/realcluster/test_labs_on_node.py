@@ -1,9 +1,9 @@
 """Labs 00-02 end to end on the live backend, against the local cluster with a real node (`up --node`).
 
-Pods run in containerd on the bridge CNI; probes are real `kubectl exec` sessions (the API server's exec
-subresource through the kubelet) running curl, wget or nslookup in the source pod. The bridge CNI does not
-enforce NetworkPolicy and Cilium is not installed, so a step that puts a policy in force is skipped with
-that reason: a verdict that cannot be observed is never reported.
+Pods run in containerd on the node's CNI (the Cilium agent when the Cilium stage is built, else the bridge
+plugin); probes are real `kubectl exec` sessions (the API server's exec subresource through the kubelet)
+running curl, wget or nslookup in the source pod. A step that puts a policy in force is skipped with the
+reason: a verdict that cannot be observed is never reported.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ them on the one node cluster (`scripts/run-tests` distributes with --dist loadgr
 
 LABS = ("00-environment", "01-flat-network", "02-segregation")
 DEPLOY_TIMEOUT = float(os.environ.get("LABS_LOCAL_CLUSTER_DEPLOY_TIMEOUT", "240"))
-NO_ENFORCEMENT = ("the local cluster's bridge CNI enforces no policy and Cilium is not installed on it "
-                  "(stage 3 of issue 13), so this step's verdicts cannot be observed here")
+NO_ENFORCEMENT = ("this step puts a policy in force: the bridge CNI enforces none, and on the Cilium node "
+                  "(`up --cilium`) the labs' policy steps are not run yet (issue 13 stage 3: `labs verify --backend "
+                  "live`); tests/realcluster/test_cilium_node.py holds enforcement to the real datapath")
 
 
 def _runnable(step) -> bool:
@@ -127,9 +128,13 @@ def test_real_kubectl_exec_and_dns(labs, node_cluster):
 
 
 def test_status_lists_the_node_components(node_cluster):
+    from labs.env.local.components import Paths
+    from labs.env.local.node import node_runs_cilium
+
     done = node_cluster.cli("status")
     assert done.returncode == 0, done.stdout + done.stderr
-    for name in ("containerd", "kubelet", "kube-proxy"):
+    proxy = "cilium-agent" if node_runs_cilium(Paths(node_cluster.state_dir)) else "kube-proxy"
+    for name in ("containerd", "kubelet", proxy):
         assert any(line.startswith(name) and "running" in line for line in done.stdout.splitlines()), done.stdout
 
 

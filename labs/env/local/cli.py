@@ -31,17 +31,28 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--node", action="store_true", default=os.environ.get("LABS_LOCAL_CLUSTER_NODE") == "1",
                     help="also start a node (containerd, kubelet, kube-proxy, CoreDNS) so pods run; needs root "
                          "(default: $LABS_LOCAL_CLUSTER_NODE=1)")
+    up.add_argument("--cilium", action="store_true", default=os.environ.get("LABS_LOCAL_CLUSTER_CILIUM") == "1",
+                    help="the node's CNI is a Cilium agent built from its Go module (implies --node; replaces "
+                         "kube-proxy; no Envoy is built, so HTTP rules are not enforced) "
+                         "(default: $LABS_LOCAL_CLUSTER_CILIUM=1)")
     down = actions.add_parser("down", help="stop every process `up` started")
     down.add_argument("--purge", action="store_true", help="also delete the state directory (data, certificates)")
     actions.add_parser("status", help="which components run, and whether the API server is ready")
     build = actions.add_parser("build", help="build (or find cached) binaries and print their directory")
     build.add_argument("--node", action="store_true", default=os.environ.get("LABS_LOCAL_CLUSTER_NODE") == "1",
                        help="also install the node's apt packages (as root) and build its binaries and images")
+    build.add_argument("--cilium", action="store_true", default=os.environ.get("LABS_LOCAL_CLUSTER_CILIUM") == "1",
+                       help="also build Cilium (agent, CNI, cilium-dbg, hubble, relay, operator) and install "
+                            "clang-19, llvm-19 and bpftool (implies --node)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    slot = os.environ.get("LABS_LOCAL_NODE_SLOT", "0")
+    if slot not in tuple("0123456789"):
+        print(f"local-cluster: LABS_LOCAL_NODE_SLOT must be one digit 0-9, not {slot!r}", file=sys.stderr)
+        return 2
     state = args.dir or default_state_dir()
     out = sys.stderr
     try:
@@ -49,15 +60,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.action == "build":
             started = time.monotonic()
             binaries = ensure_binaries(versions, out=out)
-            if args.node:
-                build_node(versions, out=out)
+            if args.node or args.cilium:
+                build_node(versions, out=out, cilium=args.cilium)
             print(f">> binaries ready in {time.monotonic() - started:.1f} s", file=out)
             print(binaries.directory)
         elif args.action == "up":
             if args.timeout <= 0:
                 print("local-cluster up: --timeout must be a positive number of seconds", file=sys.stderr)
                 return 2
-            print(cluster.up(state, versions, timeout=args.timeout, out=out, with_node=args.node))
+            print(cluster.up(state, versions, timeout=args.timeout, out=out, with_node=args.node,
+                            with_cilium=args.cilium))
         elif args.action == "down":
             cluster.down(state, out=out, purge=args.purge)
         else:

@@ -18,6 +18,7 @@ from typing import TextIO
 
 from labs.env.local import node, procs
 from labs.env.local.build import Binaries, ensure_binaries
+from labs.env.local.ciliumbuild import ensure_cilium_binaries
 from labs.env.local.components import Paths, Ports, apiserver_args, controller_manager_args, etcd_args, scheduler_args
 from labs.env.local.crds import cilium_crd_files, install_crds
 from labs.env.local.kubeconfig import kubeconfig_text, write_kubeconfig
@@ -70,19 +71,21 @@ def _load_ports(paths: Paths) -> Ports | None:
 
 
 def up(state_dir: Path, versions: Versions, *, timeout: float = 180.0, out: TextIO,
-       cache: Path | None = None, with_node: bool = False) -> Path:
+       cache: Path | None = None, with_node: bool = False, with_cilium: bool = False) -> Path:
     """Build if needed, start (or find running) the control plane, and with `with_node` the node
-    (`labs.env.local.node`); return the admin kubeconfig's path."""
+    (`labs.env.local.node`), its CNI being Cilium with `with_cilium`; return the admin kubeconfig's path."""
+    with_node = with_node or with_cilium
     paths = Paths(state_dir)
     running = _running(paths)
     if all(running.values()) and paths.kubeconfig.exists():
-        node_running = all(v.startswith("running") for v in node.node_status(paths).values())
+        node_running = all(v.startswith("running") for v in node.node_status(paths).values()) \
+            and node.node_runs_cilium(paths) == with_cilium
         if not with_node or node_running:
             print(f">> the local cluster in {state_dir} is already running", file=out, flush=True)
             return paths.kubeconfig
         if node.node_requested(paths):
             node.down_node(paths, out=out)
-        _start_node(paths, versions, timeout, out, cache)
+        _start_node(paths, versions, timeout, out, cache, with_cilium)
         return paths.kubeconfig
     if any(running.values()):
         print(">> some components of the local cluster stopped; restarting all of them", file=out, flush=True)
@@ -102,18 +105,20 @@ def up(state_dir: Path, versions: Versions, *, timeout: float = 180.0, out: Text
         down(state_dir, out=out)
         raise
     if with_node:
-        _start_node(paths, versions, timeout, out, cache)
+        _start_node(paths, versions, timeout, out, cache, with_cilium)
     return paths.kubeconfig
 
 
-def _start_node(paths: Paths, versions: Versions, timeout: float, out: TextIO, cache: Path | None) -> None:
+def _start_node(paths: Paths, versions: Versions, timeout: float, out: TextIO, cache: Path | None,
+                with_cilium: bool = False) -> None:
     """Start the node on the running control plane; on failure stop the node (the control plane stays)."""
+    cilium = ensure_cilium_binaries(versions, out=out, root=cache) if with_cilium else None
     ports = _load_ports(paths)
     if ports is None:
         raise LocalClusterError(f"{paths.state} is unreadable: run `down` and `up` again")
     admin = AdminClient(ports.apiserver, paths.pki, timeout=10.0)
     try:
-        node.up_node(paths, versions, admin, ports.apiserver, timeout=timeout, out=out, cache=cache)
+        node.up_node(paths, versions, admin, ports.apiserver, timeout=timeout, out=out, cache=cache, cilium=cilium)
     except BaseException:
         if node.node_requested(paths):
             node.down_node(paths, out=out)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["Ports", "Paths", "etcd_args", "apiserver_args", "controller_manager_args", "scheduler_args",
-           "SERVICE_CIDR", "CLUSTER_NAME"]
+           "SERVICE_CIDR", "POD_CLUSTER_CIDR", "CLUSTER_NAME", "NODE_SLOT", "NODE_SLOT_ENV"]
 
 SERVICE_CIDR = "10.96.0.0/16"
+NODE_SLOT_ENV = "LABS_LOCAL_NODE_SLOT"
+NODE_SLOT = int(os.environ.get(NODE_SLOT_ENV, "0")) if os.environ.get(NODE_SLOT_ENV, "0") in tuple("0123456789") else 0
+"""Which of ten non-overlapping node slots (link, address, pod network, kubelet cgroup root) this process uses:
+0 by default; another lets a second node run on a machine where one is already running (the CLI refuses a
+value outside 0-9 with exit 2)."""
+POD_CLUSTER_CIDR = f"10.{244 + NODE_SLOT}.0.0/16"
+"""Pods' addresses; the controller manager gives each node a /24 of it (spec.podCIDR), as kubeadm's
+--pod-network-cidr does."""
 CLUSTER_NAME = "ciliumlab-local"
 
 
@@ -109,7 +118,8 @@ def controller_manager_args(binary: Path, paths: Paths, ports: Ports) -> list[st
             f"--root-ca-file={paths.pki / 'ca.crt'}", f"--service-account-private-key-file={paths.key('sa')}",
             "--use-service-account-credentials=true", f"--service-cluster-ip-range={SERVICE_CIDR}",
             f"--cluster-signing-cert-file={paths.pki / 'ca.crt'}", f"--cluster-signing-key-file={paths.pki / 'ca.key'}",
-            f"--cluster-name={CLUSTER_NAME}"]
+            f"--cluster-name={CLUSTER_NAME}",
+            "--allocate-node-cidrs=true", f"--cluster-cidr={POD_CLUSTER_CIDR}", "--node-cidr-mask-size=24"]
 
 
 def scheduler_args(binary: Path, paths: Paths, ports: Ports) -> list[str]:

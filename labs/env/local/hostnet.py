@@ -16,7 +16,7 @@ from pathlib import Path
 
 __all__ = ["run", "link_exists", "add_node_link", "delete_link", "read_sysctl", "write_sysctl", "SYSCTLS", "RESTORED",
            "mounts_under", "unmount_under", "remove_netns", "delete_cni_rules", "delete_kubelet_chains",
-           "remove_cgroups"]
+           "add_cgroups", "remove_cgroups"]
 
 SYSCTLS = {"net/ipv4/ip_forward": "1", "net/bridge/bridge-nf-call-iptables": "1"}
 """Pods reach Services through kube-proxy's iptables rules only if bridged traffic passes iptables and the
@@ -154,6 +154,13 @@ def delete_kubelet_chains() -> int:
                     if run([tool, "-w", "-t", table, "-X", chain], check=False).returncode == 0:
                         removed += 1
     return removed
+
+
+def add_cgroups(name: str) -> None:
+    """mkdir the cgroup `name` in every mounted hierarchy (a kubelet cgroupRoot must exist in each)."""
+    base = Path("/sys/fs/cgroup")
+    for root in [d for d in base.iterdir() if d.is_dir() and (d / "cgroup.procs").exists()]:
+        (root / name).mkdir(exist_ok=True)
 
 
 def remove_cgroups(name: str = "kubepods") -> int:

@@ -25,6 +25,9 @@ import yaml
 
 from labs.env.local import hostnet, procs
 from labs.env.local.build import ensure_node_binaries
+from labs.env.local.ciliumagent import CiliumPaths
+from labs.env.local.ciliumbuild import CiliumBinaries
+from labs.env.local.ciliumnode import AGENT, down_cilium, up_cilium
 from labs.env.local.components import Paths
 from labs.env.local.dns import coredns_objects
 from labs.env.local.images import build_images
@@ -33,6 +36,7 @@ from labs.env.local.layout import LocalClusterError, Versions, cache_root
 from labs.env.local.nodeconfig import (
     BRIDGE,
     CNI_NETWORK,
+    KUBELET_CGROUP_ROOT,
     NODE_IP,
     NODE_LINK,
     NODE_NAME,
@@ -50,16 +54,21 @@ from labs.env.local.pki import write_node_pki
 from labs.env.local.rest import AdminClient
 from labs.env.local.waiting import free_ports, wait_for
 
-__all__ = ["NODE_ORDER", "HOST_TOOLS", "APT_PACKAGES", "node_paths", "node_requested", "up_node", "down_node",
-           "node_status", "missing_host_tools", "build_node"]
+__all__ = ["NODE_ORDER", "CILIUM_NODE_ORDER", "HOST_TOOLS", "APT_PACKAGES", "CILIUM_APT_PACKAGES", "node_paths",
+           "node_requested", "node_runs_cilium", "up_node", "down_node", "node_status", "missing_host_tools",
+           "build_node"]
 
 NODE_ORDER = ("containerd", "kubelet", "kube-proxy")
+CILIUM_NODE_ORDER = ("containerd", "kubelet", AGENT)
+"""With Cilium (`--cilium`) the agent replaces kube-proxy, as on the course VM (kubeProxyReplacement: true)."""
 HOST_TOOLS = {"containerd": "containerd", "containerd-shim-runc-v2": "containerd", "ctr": "containerd",
               "runc": "runc", "iptables": "iptables", "ip": "iproute2", "ldd": "libc-bin", "curl": "curl",
               "wget": "wget", "apt-get": "apt", "dpkg-deb": "dpkg"}
 """Programs the node needs on the host, and the Debian package of each."""
 APT_PACKAGES = ("containerd", "runc", "containernetworking-plugins", "iptables", "iproute2", "curl", "wget", "gcc",
                 "libc6-dev")
+CILIUM_APT_PACKAGES = ("clang-19", "llvm-19", "bpftool")
+"""With `--cilium`: the agent's run-time BPF compiler, and bpftool to detach its cgroup programs at `down`."""
 """What `build --node` installs: the runtime, the CNI plugins, and what the images are assembled from."""
 FIELD_MANAGER = "ciliumlab-local-cluster"
 
@@ -81,20 +90,20 @@ def missing_host_tools() -> list[str]:
     return missing
 
 
-def _missing_packages() -> list[str]:
+def _missing_packages(packages: tuple[str, ...]) -> list[str]:
     missing = []
-    for package in APT_PACKAGES:
+    for package in packages:
         done = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True)
         if done.returncode != 0 or "install ok installed" not in done.stdout:
             missing.append(package)
     return missing
 
 
-def install_packages(out: TextIO) -> None:
+def install_packages(out: TextIO, packages: tuple[str, ...] = APT_PACKAGES) -> None:
     """apt-get install the node's packages that are missing (root only; apt-get update once if needed)."""
     if not shutil.which("dpkg-query"):
         raise LocalClusterError("the node's packages come from Debian/Ubuntu (apt); this system has no dpkg")
-    missing = _missing_packages()
+    missing = _missing_packages(packages)
     if not missing:
         return
     if os.geteuid() != 0:
@@ -111,9 +120,14 @@ def install_packages(out: TextIO) -> None:
         raise LocalClusterError(f"`{' '.join(argv)}` failed (exit {done.returncode}): {done.stderr.strip()[-800:]}")
 
 
-def build_node(versions: Versions, *, out: TextIO, cache: Path | None = None) -> None:
-    """Install the node's packages, build its binaries and its images (all cached)."""
-    install_packages(out)
+def build_node(versions: Versions, *, out: TextIO, cache: Path | None = None, cilium: bool = False) -> None:
+    """Install the node's packages, build its binaries and its images (all cached); with `cilium`, Cilium's
+    packages and binaries too."""
+    install_packages(out, APT_PACKAGES + (CILIUM_APT_PACKAGES if cilium else ()))
+    if cilium:
+        from labs.env.local.ciliumbuild import ensure_cilium_binaries
+
+        ensure_cilium_binaries(versions, out=out, root=cache)
     binaries = ensure_node_binaries(versions, out=out, root=cache)
     print(">> building the local images (once per version)", file=out, flush=True)
     build_images(binaries, (cache or cache_root()) / versions.kubernetes / "images",
@@ -180,17 +194,40 @@ def _saved_sysctls() -> dict[str, str]:
     return before
 
 
+def other_node_kubelets(paths: Paths) -> list[str]:
+    """Kubelets of another cluster directory running this machine's one node (NODE_NAME on NODE_LINK): their
+    --config paths. The node's link, address, bridge and CNI rules are shared names, so a second node would
+    take them over and its `down` would remove them from under the first."""
+    own = str(node_paths(paths).kubelet_config)
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = [a.decode(errors="replace") for a in (entry / "cmdline").read_bytes().split(b"\0")]
+        except OSError:
+            continue
+        if argv and argv[0].endswith("kubelet") and f"--node-ip={NODE_IP}" in argv:
+            config = next((a.split("=", 1)[1] for a in argv if a.startswith("--config=")), "")
+            if config != own:
+                found.append(config)
+    return found
+
+
 def _prepare_host() -> None:
     """The node's link and the sysctls pods need."""
     hostnet.add_node_link(NODE_LINK, NODE_IP)
+    if KUBELET_CGROUP_ROOT != "/":
+        hostnet.add_cgroups(KUBELET_CGROUP_ROOT.strip("/"))
     for key, value in hostnet.SYSCTLS.items():
         hostnet.write_sysctl(key, value)
 
 
 def up_node(paths: Paths, versions: Versions, admin: AdminClient, apiserver_port: int, *, timeout: float,
-            out: TextIO, cache: Path | None = None) -> None:
+            out: TextIO, cache: Path | None = None, cilium: CiliumBinaries | None = None) -> None:
     """Start the node on a running control plane (see the module docstring); `timeout` bounds the waits,
-    counted once the binaries and images are built."""
+    counted once the binaries and images are built. With `cilium` the Cilium agent is the node's CNI and
+    replaces kube-proxy (`labs.env.local.ciliumnode`)."""
     def say(text: str) -> None:
         print(text, file=out, flush=True)
 
@@ -201,6 +238,11 @@ def up_node(paths: Paths, versions: Versions, admin: AdminClient, apiserver_port
     if missing:
         raise LocalClusterError("the node needs these host programs: " + ", ".join(missing)
                                 + "; `scripts/local-cluster build --node` installs them with apt-get")
+    others = other_node_kubelets(paths)
+    if others:
+        raise LocalClusterError(f"another local cluster's node is running on this machine (kubelet --config="
+                                f"{others[0]}); only one node can run at a time: stop it with "
+                                f"`scripts/local-cluster --dir {Path(others[0]).parents[1]} down` first")
     binaries = ensure_node_binaries(versions, out=out, root=cache)
     npaths = node_paths(paths)
     say(">> building the local images (once per version)")
@@ -214,11 +256,17 @@ def up_node(paths: Paths, versions: Versions, admin: AdminClient, apiserver_port
         write_kubeconfig(paths.component_kubeconfig(name), kubeconfig_text(apiserver_port, paths.pki, identity, user))
     ports = NodePorts(*free_ports(4))
     npaths.state.write_text(json.dumps({"ports": asdict(ports), "sysctls": _saved_sysctls(), "node": NODE_NAME,
-                                        "kube_proxy_binary": str(binaries.path("kube-proxy"))}) + "\n")
+                                        "kube_proxy_binary": str(binaries.path("kube-proxy")),
+                                        "cilium": cilium is not None}) + "\n")
     _prepare_host()
     sandbox = f"registry.k8s.io/pause:{binaries.pause_version}"
-    npaths.containerd_config.write_text(containerd_config(npaths, sandbox))
-    (npaths.cni_conf_dir / f"10-{CNI_NETWORK}.conflist").write_text(cni_conflist(npaths))
+    cni_bin = str(CiliumPaths(paths).cni_bin_dir) if cilium else None
+    npaths.containerd_config.write_text(containerd_config(npaths, sandbox, cni_bin))
+    bridge_conf = npaths.cni_conf_dir / f"10-{CNI_NETWORK}.conflist"
+    if cilium:
+        bridge_conf.unlink(missing_ok=True)
+    else:
+        bridge_conf.write_text(cni_conflist(npaths))
     npaths.kubelet_config.write_text(kubelet_config(npaths, ports))
     npaths.kube_proxy_config.write_text(kube_proxy_config(npaths, ports))
 
@@ -230,9 +278,13 @@ def up_node(paths: Paths, versions: Versions, admin: AdminClient, apiserver_port
         _ctr(npaths, "images", "import", str(archive), timeout=180)
     say(f">> imported {len(archives)} local images; starting the kubelet as node {NODE_NAME} ({NODE_IP})")
     procs.start("kubelet", kubelet_args(binaries.path("kubelet"), npaths), paths.run, paths.logs)
-    procs.start("kube-proxy", kube_proxy_args(binaries.path("kube-proxy"), npaths), paths.run, paths.logs)
-    wait_for("Ready node", lambda: _node_ready(admin), deadline, paths, "kubelet")
-    wait_for("healthz", lambda: _healthz(ports.proxy_healthz), deadline, paths, "kube-proxy")
+    if cilium:
+        up_cilium(paths, npaths, cilium, admin, deadline, say)
+        wait_for("Ready node", lambda: _node_ready(admin), deadline, paths, "kubelet")
+    else:
+        procs.start("kube-proxy", kube_proxy_args(binaries.path("kube-proxy"), npaths), paths.run, paths.logs)
+        wait_for("Ready node", lambda: _node_ready(admin), deadline, paths, "kubelet")
+        wait_for("healthz", lambda: _healthz(ports.proxy_healthz), deadline, paths, "kube-proxy")
     say(f">> node {NODE_NAME} is Ready; deploying CoreDNS v{binaries.coredns}")
     dns_kubeconfig = kubeconfig_text(apiserver_port, paths.pki, "coredns", "ciliumlab:coredns")
     for obj in coredns_objects(f"registry.k8s.io/coredns/coredns:v{binaries.coredns}", dns_kubeconfig):
@@ -299,11 +351,11 @@ def down_node(paths: Paths, *, out: TextIO) -> dict[str, str]:
         saved = json.loads(npaths.state.read_text())
     except (OSError, ValueError):
         saved = {}
-    for name in ("kube-proxy", "kubelet"):
-        results[name] = procs.stop(paths.run, name)
+    for name in ("kube-proxy", AGENT, "kubelet"):
+        results[name] = procs.stop(paths.run, name, timeout=20.0)
         say(f">> {name}: {results[name]}")
     binary = Path(str(saved.get("kube_proxy_binary") or "/nonexistent"))
-    if saved and binary.exists():  # kube-proxy's own removal of the iptables chains it created
+    if saved and binary.exists() and not saved.get("cilium"):  # kube-proxy's own removal of its iptables chains
         subprocess.run([str(binary), "--cleanup"], capture_output=True, timeout=60)
     containerd = procs.read_pidfile(paths.run, "containerd")
     netns: list[str] = []
@@ -317,13 +369,16 @@ def down_node(paths: Paths, *, out: TextIO) -> dict[str, str]:
             os.kill(pid, 9)
     unmounted = hostnet.unmount_under(npaths.root)
     removed_ns = hostnet.remove_netns(netns)
-    rules = hostnet.delete_cni_rules(CNI_NETWORK)
+    rules = 0 if saved.get("cilium") else hostnet.delete_cni_rules(CNI_NETWORK)  # the bridge plugin's rules
     chains = hostnet.delete_kubelet_chains() if saved else 0
     links = [name for name in (BRIDGE, NODE_LINK) if hostnet.delete_link(name)]
     for key, value in (saved.get("sysctls") or {}).items():
         with contextlib.suppress(OSError):
             hostnet.write_sysctl(key, value)
-    cgroups = hostnet.remove_cgroups()
+    down_cilium(paths, npaths, say)
+    # Slot 0's pods are under the hierarchies' kubepods; another slot's under its own cgroup, and the
+    # kubepods at the root belong to slot 0's kubelet then.
+    cgroups = hostnet.remove_cgroups(KUBELET_CGROUP_ROOT.strip("/") or "kubepods")
     if npaths.containerd_state.exists():
         shutil.rmtree(npaths.containerd_state, ignore_errors=True)
     if npaths.cni_data.exists():
@@ -334,9 +389,17 @@ def down_node(paths: Paths, *, out: TextIO) -> dict[str, str]:
     return results
 
 
+def node_runs_cilium(paths: Paths) -> bool:
+    """The node was started with `--cilium` (its state file says so)."""
+    try:
+        return bool(json.loads(node_paths(paths).state.read_text()).get("cilium"))
+    except (OSError, ValueError):
+        return False
+
+
 def node_status(paths: Paths) -> dict[str, str]:
     report = {}
-    for name in NODE_ORDER:
+    for name in CILIUM_NODE_ORDER if node_runs_cilium(paths) else NODE_ORDER:
         started = procs.read_pidfile(paths.run, name)
         report[name] = f"running (pid {started.pid})" if started and procs.alive(started) else "stopped"
     return report

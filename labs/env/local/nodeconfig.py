@@ -14,20 +14,24 @@ from pathlib import Path
 
 import yaml
 
-from labs.env.local.components import Paths
+from labs.env.local.components import NODE_SLOT, POD_CLUSTER_CIDR, Paths
 
 __all__ = ["NODE_NAME", "NODE_IP", "NODE_LINK", "POD_CIDR", "POD_SUBNET", "BRIDGE", "CNI_NETWORK", "CLUSTER_DNS",
            "CNI_BIN_DIRS", "NodePorts", "NodePaths", "containerd_config", "cni_conflist", "kubelet_config",
            "kubelet_args", "kube_proxy_config", "kube_proxy_args"]
 
 NODE_NAME = "ciliumlab-node"
-NODE_IP = "10.199.255.1"
-NODE_LINK = "ciliumlab0"
+NODE_IP = f"10.199.255.{1 + NODE_SLOT}"
+NODE_LINK = f"ciliumlab{NODE_SLOT}"
 """The interface holding NODE_IP/32 (a dummy interface, or an empty bridge, see `hostnet.add_node_link`)."""
-POD_CIDR = "10.244.0.0/16"
-POD_SUBNET = "10.244.0.0/24"
-"""This node's pods (host-local IPAM); the gateway is the bridge's .1."""
-BRIDGE = "ciliumlab-br0"
+POD_CIDR = POD_CLUSTER_CIDR
+POD_SUBNET = f"10.{244 + NODE_SLOT}.0.0/24"
+"""This node's pods (host-local IPAM); the gateway is the bridge's .1. The controller manager allocates the
+same /24 to the node (spec.podCIDR), which Cilium's `kubernetes` IPAM uses."""
+BRIDGE = f"ciliumlab-br{NODE_SLOT}"
+KUBELET_CGROUP_ROOT = f"/ciliumlab{NODE_SLOT}" if NODE_SLOT else "/"
+"""Slot 0 keeps the kubelet's default; another slot's pods live under a cgroup of their own, so a second
+kubelet never sees (and never removes, as orphans) the first one's pod cgroups."""
 CNI_NETWORK = "ciliumlab"
 CLUSTER_DNS = "10.96.0.10"
 """The kube-dns Service address, as kubeadm chooses it (the tenth of the service range)."""
@@ -99,7 +103,7 @@ def cni_bin_dir() -> str:
     return CNI_BIN_DIRS[0]
 
 
-def containerd_config(paths: NodePaths, sandbox_image: str) -> str:
+def containerd_config(paths: NodePaths, sandbox_image: str, cni_bin: str | None = None) -> str:
     """containerd 1.6/1.7 (config version 2): own root, state and socket; CRI with runc, cgroupfs, the CNI
     directories of this node. Unprivileged ports and ICMP are allowed in pods, containerd 2's default, so
     images that run as a user (http-echo on port 80, ping in the client) behave as on the course VM. Pods'
@@ -117,7 +121,7 @@ def containerd_config(paths: NodePaths, sandbox_image: str) -> str:
                        "runtimes": {"runc": {"runtime_type": "io.containerd.runc.v2",
                                              "options": {"SystemdCgroup": False,
                                                          "Root": str(paths.containerd_state / "runc")}}}},
-        "cni": {"bin_dir": cni_bin_dir(), "conf_dir": str(paths.cni_conf_dir), "max_conf_num": 1},
+        "cni": {"bin_dir": cni_bin or cni_bin_dir(), "conf_dir": str(paths.cni_conf_dir), "max_conf_num": 1},
     }
     lines = ["version = 2", f'root = "{paths.images}"', f'state = "{paths.containerd_state}"',
              "oom_score = 0", "", "[grpc]", f'  address = "{paths.containerd_socket}"', "",
@@ -170,7 +174,7 @@ def kubelet_config(paths: NodePaths, ports: NodePorts) -> str:
         "authentication": {"anonymous": {"enabled": False}, "webhook": {"enabled": True},
                            "x509": {"clientCAFile": str(pki / "ca.crt")}},
         "authorization": {"mode": "Webhook"},
-        "cgroupDriver": "cgroupfs", "failCgroupV1": False, "failSwapOn": False,
+        "cgroupDriver": "cgroupfs", "failCgroupV1": False, "cgroupRoot": KUBELET_CGROUP_ROOT, "failSwapOn": False,
         "containerRuntimeEndpoint": f"unix://{paths.containerd_socket}",
         "clusterDNS": [CLUSTER_DNS], "clusterDomain": "cluster.local", "resolvConf": "/etc/resolv.conf",
         "imageGCHighThresholdPercent": 100, "imageGCLowThresholdPercent": 99,

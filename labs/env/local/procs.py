@@ -36,12 +36,12 @@ def _start_time(pid: int) -> str | None:
     return fields[19]
 
 
-def start(name: str, argv: list[str], run_dir: Path, log_dir: Path) -> Started:
+def start(name: str, argv: list[str], run_dir: Path, log_dir: Path, env: dict[str, str] | None = None) -> Started:
     """Launch `argv` in a new session (its own process group), output to <log_dir>/<name>.log."""
     log_dir.mkdir(parents=True, exist_ok=True)
     with open(log_dir / f"{name}.log", "ab") as log:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True, close_fds=True)
+                                start_new_session=True, close_fds=True, env=env)
     started = Started(name, proc.pid, _start_time(proc.pid) or "")
     (run_dir / f"{name}.pid").write_text(f"{started.pid} {started.start_time}\n")
     return started

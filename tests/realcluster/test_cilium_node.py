@@ -1,0 +1,308 @@
+"""Real Cilium on the local node (`scripts/local-cluster up --node --cilium`): addresses, enforcement, Hubble.
+
+The agent built from the Cilium module runs on the host as the node's CNI. Pods get their addresses
+from it, a CiliumNetworkPolicy is enforced by its BPF datapath (a real curl in a pod, through a real
+`kubectl exec`, connects before and times out after), and its Hubble flows go through the course's flow
+parser and the live backend's probe correlation. These tests run only when the Cilium stage is built
+(`scripts/local-cluster build --node --cilium`); under LABS_REQUIRE_TOOLS=1 they fail instead of skipping.
+No L7 (HTTP) rule is exercised: Envoy is not built here, so L7 verdicts cannot be observed on this node.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import shutil
+import subprocess
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from labs.env.local.ciliumagent import CiliumPaths, dbg
+from labs.env.local.ciliumbuild import CiliumBinaries
+from labs.env.local.components import Paths
+from labs.flows import FlowOutcome, classify, parse_flow, parse_lines
+
+pytestmark = pytest.mark.xdist_group("node-cluster")
+
+NAMESPACE = "rt-cilium"
+WORKLOADS = f"""
+apiVersion: v1
+kind: Namespace
+metadata: {{name: {NAMESPACE}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: server, namespace: {NAMESPACE}, labels: {{app: server}}}}
+spec:
+  containers:
+  - name: echo
+    image: docker.io/hashicorp/http-echo:1.0.0
+    args: ["-listen=:8080", "-text=hello from server"]
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: client, namespace: {NAMESPACE}, labels: {{app: client}}}}
+spec:
+  containers:
+  - {{name: curl, image: "docker.io/curlimages/curl:8.11.1", command: ["sleep", "3600"]}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: intruder, namespace: {NAMESPACE}, labels: {{app: intruder}}}}
+spec:
+  containers:
+  - {{name: curl, image: "docker.io/curlimages/curl:8.11.1", command: ["sleep", "3600"]}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: resolver, namespace: {NAMESPACE}, labels: {{app: resolver}}}}
+spec:
+  containers:
+  - {{name: curl, image: "docker.io/curlimages/curl:8.11.1", command: ["sleep", "3600"]}}
+"""
+DNS_CLUSTER_ONLY = f"""
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {{name: resolver-dns-cluster-only, namespace: {NAMESPACE}}}
+spec:
+  endpointSelector: {{matchLabels: {{app: resolver}}}}
+  egress:
+  - toEntities: [host]  # this node's CoreDNS runs on the host network (labs/env/local/dns.py)
+    toPorts:
+    - ports: [{{port: "53", protocol: ANY}}]
+      rules:
+        dns: [{{matchName: "kubernetes.default.svc.cluster.local"}}]
+"""
+ALLOW_CLIENT = f"""
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {{name: server-allow-client, namespace: {NAMESPACE}}}
+spec:
+  endpointSelector: {{matchLabels: {{app: server}}}}
+  ingress:
+  - fromEndpoints: [{{matchLabels: {{app: client}}}}]
+    toPorts: [{{ports: [{{port: "8080", protocol: TCP}}]}}]
+"""
+DENY_INTRUDER = f"""
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {{name: server-deny-intruder, namespace: {NAMESPACE}}}
+spec:
+  endpointSelector: {{matchLabels: {{app: server}}}}
+  ingressDeny:
+  - fromEndpoints: [{{matchLabels: {{app: intruder}}}}]
+"""
+DEPLOY_TIMEOUT = float(os.environ.get("LABS_LOCAL_CLUSTER_DEPLOY_TIMEOUT", "600"))
+CURL_TIMEOUT = 28
+"""curl's exit status when the connection does not complete in time: what a dropped SYN gives."""
+
+
+class Agent:
+    """The running agent of the node cluster: its binaries and sockets, and kubectl on the cluster."""
+
+    def __init__(self, cluster, binaries: CiliumBinaries):
+        self.cluster = cluster
+        self.binaries = binaries
+        self.paths = CiliumPaths(Paths(cluster.state_dir))
+
+    def kubectl(self, *args: str, stdin: str | None = None, timeout: float = 90) -> subprocess.CompletedProcess:
+        kubectl = shutil.which("kubectl")
+        assert kubectl, "kubectl is needed"
+        return subprocess.run([kubectl, "--kubeconfig", str(self.cluster.kubeconfig), *args], input=stdin,
+                              capture_output=True, text=True, timeout=timeout)
+
+    def curl(self, pod: str, url: str) -> subprocess.CompletedProcess:
+        return self.kubectl("-n", NAMESPACE, "exec", pod, "--", "curl", "-sS", "--connect-timeout", "3", "-m", "5",
+                            url, timeout=60)
+
+    def dbg(self, *args: str) -> subprocess.CompletedProcess:
+        return dbg(self.binaries, self.paths, *args, timeout=30)
+
+    def hubble(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(self.binaries.path("hubble")), "observe", "--server",
+                               f"unix://{self.paths.hubble_socket}", "-o", "jsonpb", *args],
+                              capture_output=True, text=True, timeout=60)
+
+    def policy_revision(self) -> int:
+        done = self.dbg("policy", "get", "-o", "jsonpath={.revision}")
+        assert done.returncode == 0, done.stderr
+        return int(done.stdout.strip())
+
+    def apply_policy(self, text: str) -> None:
+        """Apply, then wait until the agent realized the new revision (as the live backend does)."""
+        before = self.policy_revision()
+        done = self.kubectl("apply", "-f", "-", stdin=text)
+        assert done.returncode == 0, done.stderr
+        if done.stdout.strip().endswith("unchanged"):  # in force already: no new revision to wait for
+            return
+        wait = self.dbg("policy", "wait", str(before + 1), "--max-wait-time", "30")
+        assert wait.returncode == 0, wait.stdout + wait.stderr
+
+
+@pytest.fixture(scope="module")
+def agent(cilium_cluster) -> Agent:
+    cluster, binaries = cilium_cluster
+    found = Agent(cluster, binaries)
+    done = found.kubectl("apply", "-f", "-", stdin=WORKLOADS)
+    assert done.returncode == 0, done.stderr
+    # The agent compiles each new endpoint's BPF program with clang: minutes on a loaded two-core machine.
+    ready = found.kubectl("-n", NAMESPACE, "wait", "--for=condition=Ready", "pod", "--all",
+                          f"--timeout={DEPLOY_TIMEOUT:g}s", timeout=DEPLOY_TIMEOUT + 30)
+    assert ready.returncode == 0, ready.stdout + ready.stderr
+    yield found
+    found.kubectl("delete", "namespace", NAMESPACE, "--wait=false")
+
+
+def _pods(agent: Agent) -> dict[str, dict]:
+    done = agent.kubectl("-n", NAMESPACE, "get", "pods", "-o", "json")
+    assert done.returncode == 0, done.stderr
+    return {pod["metadata"]["name"]: pod for pod in json.loads(done.stdout)["items"]}
+
+
+def _ip(agent: Agent, name: str) -> str:
+    return _pods(agent)[name]["status"]["podIP"]
+
+
+def _flows(agent: Agent, since: datetime, *args: str):
+    done = agent.hubble("--since", since.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), *args)
+    assert done.returncode == 0, done.stderr
+    result = parse_lines(done.stdout.splitlines(), source="hubble observe")
+    assert not result.errors, result.errors[:3]
+    return result.flows
+
+
+def _wait_flows(agent: Agent, since: datetime, *args: str, deadline: float = 15.0):
+    """Hubble's ring buffer is read as events arrive: a flow can follow the curl's exit by a moment."""
+    end = time.monotonic() + deadline
+    while True:
+        flows = _flows(agent, since, *args)
+        if flows or time.monotonic() > end:
+            return flows
+        time.sleep(0.5)
+
+
+def test_pods_get_their_addresses_from_cilium(agent):
+    node = json.loads(agent.kubectl("get", "node", "-o", "json").stdout)["items"][0]
+    pod_cidr = ipaddress.ip_network(node["spec"]["podCIDR"])
+    done = agent.kubectl("-n", NAMESPACE, "get", "ciliumendpoints", "-o", "json")
+    assert done.returncode == 0, done.stderr
+    endpoints = {cep["metadata"]["name"]: cep["status"] for cep in json.loads(done.stdout)["items"]}
+    for name, pod in _pods(agent).items():
+        address = pod["status"]["podIP"]
+        assert ipaddress.ip_address(address) in pod_cidr, (name, address, pod_cidr)
+        assert name in endpoints, f"no CiliumEndpoint for pod {name}: {sorted(endpoints)}"
+        status = endpoints[name]
+        assert status["networking"]["addressing"][0]["ipv4"] == address
+        assert status["identity"]["id"] >= 256, status["identity"]  # a cluster-local identity from labels
+        assert f"k8s:app={name}" in status["identity"]["labels"]
+    listed = agent.dbg("endpoint", "list", "-o", "json")
+    assert listed.returncode == 0, listed.stderr
+    agent_ips = {a["ipv4"] for ep in json.loads(listed.stdout)
+                 for a in ((ep.get("status") or {}).get("networking") or {}).get("addressing") or [] if a.get("ipv4")}
+    assert {pod["status"]["podIP"] for pod in _pods(agent).values()} <= agent_ips
+
+
+def test_l3_l4_policy_is_enforced_by_the_datapath(agent):
+    server = _ip(agent, "server")
+    url = f"http://{server}:8080/"
+    for pod in ("client", "intruder"):  # no policy selects the server yet: both connect
+        done = agent.curl(pod, url)
+        assert done.returncode == 0 and "hello from server" in done.stdout, (pod, done.returncode, done.stderr)
+    since = datetime.now(timezone.utc) - timedelta(seconds=1)
+    agent.apply_policy(ALLOW_CLIENT)
+    allowed = agent.curl("client", url)
+    assert allowed.returncode == 0 and "hello from server" in allowed.stdout, allowed.stderr
+    dropped = agent.curl("intruder", url)
+    assert dropped.returncode == CURL_TIMEOUT, (dropped.returncode, dropped.stdout, dropped.stderr)
+    flows = _wait_flows(agent, since, "--verdict", "DROPPED", "--from-pod", f"{NAMESPACE}/intruder")
+    drops = [f for f in flows if f.destination.pod_name == "server" and f.l4 and f.l4.destination_port == 8080]
+    assert drops, [str(f) for f in flows]
+    assert {classify(f) for f in drops} == {FlowOutcome.DEFAULT_DENY}
+    assert all(f.drop_reason == "POLICY_DENIED" and f.direction == "INGRESS" for f in drops), drops[0]
+
+
+def test_deny_rule_names_its_policy_in_the_flow(agent):
+    """A deny rule's drop carries the policy's name (ingress_denied_by); the parser keeps it."""
+    agent.apply_policy(ALLOW_CLIENT)
+    agent.apply_policy(DENY_INTRUDER)
+    since = datetime.now(timezone.utc) - timedelta(seconds=1)
+    server = _ip(agent, "server")
+    dropped = agent.curl("intruder", f"http://{server}:8080/")
+    assert dropped.returncode == CURL_TIMEOUT, (dropped.returncode, dropped.stderr)
+    assert agent.curl("client", f"http://{server}:8080/").returncode == 0
+    flows = _wait_flows(agent, since, "--verdict", "DROPPED", "--from-pod", f"{NAMESPACE}/intruder")
+    denied = [f for f in flows if f.destination.pod_name == "server"]
+    assert denied, flows
+    assert {classify(f) for f in denied} == {FlowOutcome.EXPLICIT_DENY}
+    assert {f.drop_reason for f in denied} == {"POLICY_DENY"}
+    named = [f for f in denied if f.ingress_denied_by]  # the policy-verdict event names the rule's policy
+    assert named, [f.event_type for f in denied]
+    flow = named[-1]
+    assert [(p.name, p.namespace, p.kind) for p in flow.ingress_denied_by] == [
+        ("server-deny-intruder", NAMESPACE, "CiliumNetworkPolicy")]
+    assert flow.source.namespace == NAMESPACE and flow.source.pod_name == "intruder"
+    assert "k8s:app=intruder" in flow.source.labels
+
+
+def test_cilium_dbg_reads_the_running_agent(agent):
+    agent.apply_policy(ALLOW_CLIENT)
+    status = agent.dbg("status")
+    assert status.returncode == 0, status.stderr
+    assert "KubeProxyReplacement:    True" in status.stdout
+    listed = agent.dbg("endpoint", "list", "-o", "json")
+    endpoints = json.loads(listed.stdout)
+    server = [ep for ep in endpoints if "k8s:app=server" in ((ep.get("status") or {}).get("identity") or {})
+              .get("labels", [])]
+    assert len(server) == 1, [ep.get("id") for ep in endpoints]
+    realized = server[0]["status"]["policy"]["realized"]
+    assert realized["policy-enabled"] in ("ingress", "both"), realized["policy-enabled"]
+    policy = agent.dbg("policy", "get", "-o", "json")
+    assert policy.returncode == 0, policy.stderr
+    assert "server-allow-client" in json.loads(policy.stdout)["policy"]  # the rule's derived-from labels
+
+
+def test_live_backend_probe_correlates_real_flows(agent, monkeypatch):
+    """The live backend's probe and correlation with the agent's Hubble read from its socket on the host."""
+    from labs.cluster.live.cluster import LiveCluster
+    from labs.env.local.agentflows import LocalAgentHubble
+    from labs.outcomes import Outcome
+    from labs.probes import Probe, parse_target
+
+    agent.apply_policy(ALLOW_CLIENT)
+    monkeypatch.setenv("KUBECONFIG", str(agent.cluster.kubeconfig))
+    for name in ("LABS_KUBE_CONTEXT", "LABS_BACKEND", "LABS_TRAINEE", "LABS_REPO"):
+        monkeypatch.delenv(name, raising=False)
+    reader = LocalAgentHubble(agent.binaries.path("hubble"), agent.paths.hubble_socket)
+    live = LiveCluster(flow_reader=reader, progress=False, timeout=10.0)
+    server = parse_target(f"{NAMESPACE}/server")
+    results = live.probe_many([Probe(f"{NAMESPACE}/client", server, 8080),
+                               Probe(f"{NAMESPACE}/intruder", server, 8080)])
+    by_source = {r.probe.source: r for r in results}
+    allowed, denied = by_source[f"{NAMESPACE}/client"], by_source[f"{NAMESPACE}/intruder"]
+    assert allowed.outcome == Outcome.ALLOWED, (allowed.reason, allowed.detail)
+    assert denied.outcome == Outcome.DROPPED, (denied.reason, denied.detail)
+    assert "hubble_error" not in denied.detail, denied.detail
+    assert denied.flows, f"the dropped probe carries no flow from the agent: {denied.reason}"
+    outcomes = {classify(parse_flow(f)) for f in denied.flows}
+    # Default deny, or the deny rule of the test before when it is still in force: a policy drop either way.
+    assert outcomes & {FlowOutcome.DEFAULT_DENY, FlowOutcome.EXPLICIT_DENY}, (outcomes, denied.reason)
+
+
+def test_dns_proxy_answers_allowed_names_and_refuses_others(agent):
+    """A DNS rule sends the pod's lookups through the agent's DNS proxy: a name the rule matches is
+    answered, another is refused (REFUSED), and Hubble's DNS flows classify the same way."""
+    agent.apply_policy(DNS_CLUSTER_ONLY)
+    since = datetime.now(timezone.utc) - timedelta(seconds=1)
+    allowed = agent.kubectl("-n", NAMESPACE, "exec", "resolver", "--", "nslookup",
+                            "kubernetes.default.svc.cluster.local.", timeout=60)
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    refused = agent.kubectl("-n", NAMESPACE, "exec", "resolver", "--", "nslookup", "example.org.", timeout=60)
+    assert refused.returncode != 0 and "REFUSED" in refused.stdout + refused.stderr, refused.stdout + refused.stderr
+    flows = _wait_flows(agent, since, "--from-pod", f"{NAMESPACE}/resolver", "--protocol", "dns")
+    dns = [f for f in flows if f.l7 is not None and f.l7.dns is not None and f.l7.dns.query]
+    by_query = {f.l7.dns.query.rstrip("."): classify(f) for f in dns}
+    assert by_query.get("example.org") == FlowOutcome.REFUSED, by_query
+    assert by_query.get("kubernetes.default.svc.cluster.local") == FlowOutcome.FORWARDED, by_query
