@@ -24,6 +24,11 @@ SIM_NOTE = "note: the simulated cluster does not model this"
 def unsupported(tool: str, what: str, *, exit_code: int = 1) -> CommandResult:
     """A command line outside the simulated subset: the tool's error style plus one line saying why.
 
-    Never a guessed answer: the trainee learns the simulation stops here, not a wrong fact.
+    Never a guessed answer: the trainee learns the simulation stops here, not a wrong fact. When the error
+    line already says the simulation does not model it, the note adds where it does run instead of saying
+    the same thing twice (seen in the browser: two lines with one message).
     """
+    if "not modelled" in what:
+        return CommandResult(stderr=f"error: {what}\n{SIM_NOTE} ({tool}); on a live cluster the real {tool} runs it.\n",
+                             exit_code=exit_code)
     return CommandResult(stderr=f"error: {what}\n{SIM_NOTE} ({tool}).\n", exit_code=exit_code)

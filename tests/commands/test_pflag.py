@@ -113,3 +113,4 @@ def test_a_table_with_a_bad_kind_or_shorthand_is_refused():
         Flag("x", kind="float")
     with pytest.raises(ValueError):
         Flag("x", "xy")
+
