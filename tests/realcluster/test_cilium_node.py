@@ -306,3 +306,47 @@ def test_dns_proxy_answers_allowed_names_and_refuses_others(agent):
     by_query = {f.l7.dns.query.rstrip("."): classify(f) for f in dns}
     assert by_query.get("example.org") == FlowOutcome.REFUSED, by_query
     assert by_query.get("kubernetes.default.svc.cluster.local") == FlowOutcome.FORWARDED, by_query
+
+
+def test_magics_run_the_real_hubble_and_cilium_dbg_against_the_agent(agent, monkeypatch):
+    """%hubble and %cilium-dbg on the live backend run the real CLIs, verbatim, against the real agent.
+
+    The agent here is a host process, not a `ds/cilium` pod, so the magics take the path they take when the
+    CLIs are installed on the trainee's machine: the binaries on PATH, the agent found through the
+    variables the CLIs themselves read (HUBBLE_SERVER: hubble/cmd/common/config/viper.go, env prefix
+    `hubble`; CILIUM_SOCK: pkg/client/client.go).
+    """
+    import re
+
+    from labs.cluster.live.cluster import LiveCluster
+    from labs.commands.magics import run_command
+
+    monkeypatch.setenv("PATH", f"{agent.binaries.path('hubble').parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setenv("HUBBLE_SERVER", f"unix://{agent.paths.hubble_socket}")
+    monkeypatch.setenv("CILIUM_SOCK", str(agent.paths.socket))
+    monkeypatch.setenv("KUBECONFIG", str(agent.cluster.kubeconfig))
+    for name in ("LABS_KUBE_CONTEXT", "LABS_BACKEND", "LABS_TRAINEE", "LABS_REPO"):
+        monkeypatch.delenv(name, raising=False)
+    live = LiveCluster(hubble=False, progress=False, timeout=10.0)
+    agent.apply_policy(ALLOW_CLIENT)
+    since = (datetime.now(timezone.utc) - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert agent.curl("intruder", f"http://{_ip(agent, 'server')}:8080/").returncode != 0
+
+    line = f"observe --since {since} --verdict DROPPED --from-pod {NAMESPACE}/intruder --to-pod {NAMESPACE}/server"
+    end = time.monotonic() + 15
+    while True:
+        observed = run_command("hubble", line, live, on_output=None)
+        assert observed.exit_code == 0, observed.stderr
+        if observed.stdout.strip() or time.monotonic() > end:
+            break
+        time.sleep(0.5)
+    # hubble's compact printer (hubble/pkg/printer/printer.go), as the simulated `%hubble observe` prints it.
+    shape = re.compile(rf"{NAMESPACE}/intruder:\d+ \(ID:\d+\) -> {NAMESPACE}/server:8080 \(ID:\d+\) "
+                       r"(Policy denied DROPPED|policy-verdict:none INGRESS DENIED) \(TCP Flags: SYN\)")
+    assert any(shape.search(row) for row in observed.stdout.splitlines()), observed.stdout
+
+    listed = run_command("cilium-dbg", "endpoint list", live, on_output=None)
+    assert listed.exit_code == 0, listed.stderr
+    header = listed.stdout.splitlines()[0].split()
+    assert header[:3] == ["ENDPOINT", "POLICY", "(ingress)"], listed.stdout[:300]
+    assert "k8s:app=server" in listed.stdout and "ready" in listed.stdout
