@@ -44,21 +44,6 @@ def _cases():
 
 
 @pytest.fixture(scope="module")
-def node_live(node_cluster, tmp_path_factory):
-    """A LiveCluster on the node cluster, found by the course's own kubeconfig discovery."""
-    from labs.cluster.live.cluster import LiveCluster
-
-    home = tmp_path_factory.mktemp("labs-home")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("KUBECONFIG", str(node_cluster.kubeconfig))
-        patch.setenv("HOME", str(home))
-        patch.setenv("LABS_HOME", str(home / "labs"))
-        for name in ("LABS_KUBE_CONTEXT", "LABS_BACKEND", "LABS_TRAINEE", "LABS_REPO"):
-            patch.delenv(name, raising=False)
-        yield LiveCluster(hubble=False, progress=False, timeout=10.0)
-
-
-@pytest.fixture(scope="module")
 def labs(node_live):
     """Each lab opened and deployed once (its pods Ready), reset at the end."""
     from labs.course.session import open_lab

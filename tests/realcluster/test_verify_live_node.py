@@ -47,25 +47,6 @@ FLAT = textwrap.dedent("""
 """)
 
 
-@pytest.fixture(scope="module")
-def node_env(node_cluster, tmp_path_factory):
-    """The course's kubeconfig discovery finds the node cluster; the LiveCluster for direct checks."""
-    from labs.cluster.base import ClusterError
-    from labs.cluster.live.cluster import LiveCluster
-
-    home = tmp_path_factory.mktemp("labs-home")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("KUBECONFIG", str(node_cluster.kubeconfig))
-        patch.setenv("HOME", str(home))
-        patch.setenv("LABS_HOME", str(home / "labs"))
-        for name in ("LABS_KUBE_CONTEXT", "LABS_BACKEND", "LABS_TRAINEE", "LABS_REPO"):
-            patch.delenv(name, raising=False)
-        try:
-            yield LiveCluster(hubble=False, progress=False, timeout=10.0)
-        except ClusterError as exc:
-            pytest.skip(f"the node cluster is not usable by the live backend: {exc}")
-
-
 def _agent_running(node_cluster) -> bool:
     """The local node's agent is a host process, not a pod: ask the cluster directory, as the fixtures do."""
     from labs.env.local.components import Paths
@@ -80,7 +61,7 @@ def _verify(*args: str, capsys) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-def test_a_scenario_without_policies_runs_as_a_real_workload_and_is_removed(node_env, tmp_path, capsys):
+def test_a_scenario_without_policies_runs_as_a_real_workload_and_is_removed(node_live, tmp_path, capsys):
     from labs.scenarios.live_run import leftover_namespaces
 
     path = tmp_path / "flat.yaml"
@@ -91,11 +72,11 @@ def test_a_scenario_without_policies_runs_as_a_real_workload_and_is_removed(node
     probes = report["scenarios"][0]["probes"]
     assert [p["observed"] for p in probes] == ["allowed"] * 5, probes
     assert all("not run" not in p["reason"] for p in probes)
-    assert leftover_namespaces(node_env) == []
+    assert leftover_namespaces(node_live) == []
     assert "flat-real-workload: pods:" in err  # the wait printed its progress
 
 
-def test_the_simulator_agrees_with_real_cilium_probe_by_probe(node_env, node_cluster, capsys):
+def test_the_simulator_agrees_with_real_cilium_probe_by_probe(node_live, node_cluster, capsys):
     if os.environ.get("LABS_AGREEMENT") != "1":
         pytest.skip("the corpus on real Cilium takes 20-60 min: run it on demand with LABS_AGREEMENT=1")
     if not _agent_running(node_cluster):
