@@ -54,19 +54,37 @@ def run_notebook(path: Path, *, solve: bool, timeout: float = 120.0, env: dict[s
     started = time.monotonic()
     nb = nbformat.read(str(path), as_version=4)
     report: dict[str, Any] = {"notebook": path.name, "solve": solve, "ok": True, "error": None, "cell": None}
-    with tempfile.TemporaryDirectory(prefix="labs-nb-") as work:
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=False,
-                                resources={"metadata": {"path": work}})
-        try:
-            client.execute(**({"env": env} if env is not None else {}))
-        except CellExecutionError as exc:
-            report.update(ok=False, error=_first_line(str(exc), "ename") or str(exc)[-2000:])
-        except Exception as exc:  # a kernel that dies or times out is a failed run, reported, not raised
-            report.update(ok=False, error=f"{type(exc).__name__}: {exc}")
+    for attempt in range(1 + KERNEL_START_RETRIES):
+        with tempfile.TemporaryDirectory(prefix="labs-nb-") as work:
+            client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=False,
+                                    resources={"metadata": {"path": work}})
+            try:
+                client.execute(**({"env": env} if env is not None else {}))
+            except CellExecutionError as exc:
+                report.update(ok=False, error=_first_line(str(exc), "ename") or str(exc)[-2000:])
+            except Exception as exc:  # a kernel that dies or times out is a failed run, reported, not raised
+                if attempt < KERNEL_START_RETRIES and _kernel_never_started(exc, nb):
+                    report["kernel_restarts"] = attempt + 1
+                    continue
+                report.update(ok=False, error=f"{type(exc).__name__}: {exc}")
+        break
     report["cell"] = _failing_cell(nb)
     report["checks"] = _checks(nb)
     report["seconds"] = round(time.monotonic() - started, 2)
     return report
+
+
+KERNEL_START_RETRIES = 1
+"""A kernel can die before its first reply when another process takes one of the ports it was given
+(jupyter_client picks free ports, then the kernel binds them); seen once in CI with clusters starting
+beside it. Nothing of the notebook ran then, so starting it again changes no result."""
+
+
+def _kernel_never_started(exc: Exception, nb: Any) -> bool:
+    """The kernel died before answering kernel_info, and no cell ran: a start failure, not a lab failure."""
+    started = any(cell.get("execution_count") or cell.get("outputs") for cell in nb.cells
+                  if cell.get("cell_type") == "code")
+    return "before replying to kernel_info" in str(exc) and not started
 
 
 def _first_line(text: str, _marker: str) -> str:
