@@ -341,8 +341,10 @@ def test_magics_run_the_real_hubble_and_cilium_dbg_against_the_agent(agent, monk
             break
         time.sleep(0.5)
     # hubble's compact printer (hubble/pkg/printer/printer.go), as the simulated `%hubble observe` prints it.
-    shape = re.compile(rf"{NAMESPACE}/intruder:\d+ \(ID:\d+\) -> {NAMESPACE}/server:8080 \(ID:\d+\) "
-                       r"(Policy denied DROPPED|policy-verdict:none INGRESS DENIED) \(TCP Flags: SYN\)")
+    # Seen from the agent built here: `<>` and TRAFFIC_DIRECTION_UNKNOWN when the event carries no direction,
+    # and "Policy denied by denylist" when a deny rule is in force.
+    shape = re.compile(rf"{NAMESPACE}/intruder:\d+ \(ID:\d+\) (->|<>) {NAMESPACE}/server:8080 \(ID:\d+\) "
+                       r"(Policy denied( by denylist)? DROPPED|policy-verdict:none \w+ DENIED) \(TCP Flags: SYN\)")
     assert any(shape.search(row) for row in observed.stdout.splitlines()), observed.stdout
 
     listed = run_command("cilium-dbg", "endpoint list", live, on_output=None)
