@@ -204,7 +204,12 @@ def test_flows_serve_reads_the_agents_and_answers_a_trainee(tmp_path):
             assert [f["flow"]["uuid"] for f in flows] == ["u-1", "u-3", "u-4"]
         finally:
             proc.send_signal(signal.SIGINT)
-            proc.wait(timeout=20)
-        assert proc.returncode == 0
+            try:  # communicate drains both pipes: a server blocked writing to a full stderr pipe cannot exit
+                _, err = proc.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                _, err = proc.communicate()
+                raise AssertionError(f"flows-serve ignored Ctrl-C for 20 s; stderr:\n{err[-3000:]}") from None
+        assert proc.returncode == 0, err[-3000:]
     finally:
         stub.stop()
