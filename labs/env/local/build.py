@@ -202,13 +202,24 @@ def _cached(bin_dir: Path, versions: Versions) -> Binaries | None:
     return Binaries(bin_dir, versions.kubernetes, str(data.get("etcd")))
 
 
-def ensure_binaries(versions: Versions, *, out: TextIO | None = None, root: Path | None = None) -> Binaries:
-    """The cached binaries of this version, building them first when they are missing."""
+def progress_printer(out: TextIO | None) -> Callable[[str], None]:
+    """A build's progress lines, flushed at once (to stderr by default), so a long build shows it is alive."""
     stream = out or sys.stderr
 
     def say(text: str) -> None:
         print(text, file=stream, flush=True)
 
+    return say
+
+
+def nice_prefix() -> list[str]:
+    """Builds run at a lower priority where `nice` exists, so a build does not starve the machine's other work."""
+    return ["nice", "-n", "10"] if shutil.which("nice") else []
+
+
+def ensure_binaries(versions: Versions, *, out: TextIO | None = None, root: Path | None = None) -> Binaries:
+    """The cached binaries of this version, building them first when they are missing."""
+    say = progress_printer(out)
     base = (root or cache_root()) / versions.kubernetes
     bin_dir = base / "bin"
     found = _cached(bin_dir, versions)
@@ -225,7 +236,7 @@ def ensure_binaries(versions: Versions, *, out: TextIO | None = None, root: Path
     _run([go, "mod", "download"], kube_src, "Downloading the Kubernetes dependencies")
     staging = base / "bin.partial"
     staging.mkdir(parents=True, exist_ok=True)
-    nice = ["nice", "-n", "10"] if shutil.which("nice") else []
+    nice = nice_prefix()
     say(f">> compiling {', '.join(COMPONENTS)} (nice, {os.cpu_count()} cores)")
     _go_build([*nice, go, "build", "-v", "-trimpath", "-ldflags", _ldflags(versions.kubernetes, commit),
                "-o", str(staging) + "/", *[f"./cmd/{c}" for c in COMPONENTS]], kube_src, "kubernetes", say)
@@ -307,11 +318,7 @@ def _build_pause(kube_src: Path, version: str, target: Path) -> None:
 
 def ensure_node_binaries(versions: Versions, *, out: TextIO | None = None, root: Path | None = None) -> NodeBinaries:
     """The node's binaries, built once per version from the same Kubernetes tree as the control plane."""
-    stream = out or sys.stderr
-
-    def say(text: str) -> None:
-        print(text, file=stream, flush=True)
-
+    say = progress_printer(out)
     base = (root or cache_root()) / versions.kubernetes
     bin_dir = base / "node-bin"
     found = _cached_node(bin_dir, versions)
@@ -328,7 +335,7 @@ def ensure_node_binaries(versions: Versions, *, out: TextIO | None = None, root:
     pause = pause_version_of(kube_src)
     staging = base / "node-bin.partial"
     staging.mkdir(parents=True, exist_ok=True)
-    nice = ["nice", "-n", "10"] if shutil.which("nice") else []
+    nice = nice_prefix()
     say(f">> compiling {', '.join(NODE_COMPONENTS)}")
     _go_build([*nice, go, "build", "-v", "-trimpath", "-ldflags", _ldflags(versions.kubernetes, commit),
                "-o", str(staging) + "/", *[f"./cmd/{c}" for c in NODE_COMPONENTS]], kube_src, "kubelet", say)

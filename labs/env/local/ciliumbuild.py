@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from labs.env.local.build import _go_build, _run, find_go, go_module_dir
+from labs.env.local.build import _go_build, _run, find_go, go_module_dir, nice_prefix, progress_printer
 from labs.env.local.layout import LocalClusterError, Versions, cache_root
 
 __all__ = ["CILIUM_PROGRAMS", "REQUIRED", "CiliumBinaries", "cilium_base", "ensure_cilium_binaries",
@@ -97,11 +96,7 @@ def _writable_copy(go: str, version: str, work: Path, say) -> Path:
 def ensure_cilium_binaries(versions: Versions, *, out: TextIO | None = None,
                            root: Path | None = None) -> CiliumBinaries:
     """The cached Cilium binaries of the pinned version, building the missing ones first."""
-    stream = out or sys.stderr
-
-    def say(text: str) -> None:
-        print(text, file=stream, flush=True)
-
+    say = progress_printer(out)
     found = cached_cilium_binaries(versions, root)
     if found:
         return found
@@ -120,7 +115,7 @@ def ensure_cilium_binaries(versions: Versions, *, out: TextIO | None = None,
         (work / ".ciliumlab-downloaded").write_text(versions.cilium + "\n")
     staging = base / "bin.partial"
     staging.mkdir(parents=True, exist_ok=True)
-    nice = ["nice", "-n", "10"] if shutil.which("nice") else []
+    nice = nice_prefix()
     ldflags = f"-s -w -X {MODULE}/pkg/version.ciliumVersion={versions.cilium}"
     seconds: dict[str, int] = {}
     for name, (package, tags) in CILIUM_PROGRAMS.items():
