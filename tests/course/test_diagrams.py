@@ -132,3 +132,27 @@ def test_the_diagram_is_fitted_to_the_notebook_and_a_click_shows_it_full_size():
     data = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', page).group(1)
     assert base64.b64decode(data).decode("utf-8") == view.svg
     assert box not in diagram_view("03-identity-default-deny").html()  # two views never share a toggle
+
+
+NOTEBOOK_WIDTH_PX = 1000
+"""What a notebook's output area offers at 1280 pixels of screen (JupyterLab's side bars collapsed)."""
+SMALLEST_READABLE_PX = 8.5
+
+
+@pytest.mark.parametrize("dot", SOURCES, ids=[p.parent.name for p in SOURCES])
+def test_each_diagram_fitted_to_the_notebook_keeps_its_text_readable(dot):
+    """The view shrinks a wide SVG to the notebook's width: does its smallest text stay at 8.5 px or more?
+
+    A left-to-right layout of a long chain is 1,500 points wide; fitted, its 9-point labels came out near
+    6 pixels, too small to read without the full-size click.
+    """
+    import re
+
+    svg = dot.with_name("diagram.svg").read_text()
+    width_pt = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+    smallest_pt = min(float(size) for size in re.findall(r'font-size="([\d.]+)"', svg))
+    scale = min(1.0, NOTEBOOK_WIDTH_PX / (width_pt * 4 / 3))
+    shown_px = smallest_pt * 4 / 3 * scale
+    assert shown_px >= SMALLEST_READABLE_PX, (
+        f"{dot.relative_to(ROOT)}: {width_pt:g} pt wide, its {smallest_pt:g}-pt text shows at {shown_px:.1f} px "
+        f"in a {NOTEBOOK_WIDTH_PX}-px notebook; lay it out top to bottom (rankdir=TB) or split long labels")
