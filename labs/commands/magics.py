@@ -17,6 +17,8 @@ its output streamed into the cell. `{name}` and `$name` are expanded from the no
 in `!` lines. Every command is bounded: `--timeout SECONDS` as the first word, else
 `labs.commands.TIMEOUT`. stdout goes to the cell's stdout, stderr to its stderr, and a non-zero exit
 code is shown as one short line (`[exit code 28]`); the last result is kept in `labs.commands.LAST`.
+What a cell shows beside the output (tables kept unwrapped, a note when `hubble observe` matched no
+flow) is `labs.commands.cell_display`'s.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import sys
 from typing import Any, Callable
 
 import labs.commands as commands
+from labs.commands import cell_display
 from labs.commands.result import CommandResult
 
 __all__ = ["TOOLS", "attach", "load_ipython_extension", "run_command", "split_timeout"]
@@ -156,11 +159,26 @@ def _cluster() -> Any:
     return commands.CLUSTER
 
 
+def _words(line: str) -> list[str]:
+    """The tool's arguments as run_command reads them (a line it cannot split gives no words)."""
+    try:
+        words = split_timeout(shlex.split(line, posix=True))[1]
+    except ValueError:
+        return []
+    return words[1:] if words and words[0] in TOOLS else words
+
+
 def _magic(tool: str) -> Callable[..., None]:
     def magic(line: str, cell: str | None = None) -> None:
+        if tool in cell_display.UNWRAPPED_TOOLS:
+            cell_display.show(cell_display.nowrap_marker())  # before the output, which may stream (live)
         result = run_command(tool, line, _cluster(), stdin=cell)
         if result.exit_code:
             print(f"[exit code {result.exit_code}]", file=sys.stderr)
+        elif tool == "hubble" and not result.stdout and not result.stderr:
+            note = cell_display.empty_observe_note(_words(line))
+            if note:
+                cell_display.show(note)
 
     magic.__name__ = tool.replace("-", "_")
     magic.__doc__ = f"`%{tool} ARGS` runs `{tool} ARGS` on the lab's cluster; `%%{tool} ARGS` passes the cell as stdin."
