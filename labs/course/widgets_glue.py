@@ -33,7 +33,11 @@ def editor_callbacks(lab: Lab, step_id: str) -> dict[str, Any]:
 
     def validate(text: str) -> list[Any]:
         from labs.manifests import ManifestError, load_text
+        from labs.manifests.yaml_errors import explain_yaml_error
 
+        syntax = explain_yaml_error(text)  # the course's words, at the editor's line and column
+        if syntax is not None:
+            return [syntax]
         try:
             load_text(text, name=name)
         except ManifestError as exc:

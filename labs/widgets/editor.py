@@ -26,7 +26,7 @@ _TABLE = ('<table style="border-collapse:collapse;font-size:12.5px;margin-top:4p
 class PolicyEditor(WidgetWrapper):
     """`PolicyEditor(validate, apply, check=None, lint=None, initial_text="", save=None)`.
 
-    validate(text) -> problems (`.line`, `.path`, `.message`); apply(text) -> summary text;
+    validate(text) -> problems (`.line`, `.path`, `.message`, optionally `.column`); apply(text) -> summary text;
     check(text) -> something with `_repr_html_` or a str (the editor's text is what gets graded);
     lint(text) -> findings (`.line`, `.code`, `.severity`, `.message`, `.fix`); save(text) is called
     with the new text on every change (a failure is shown, the text stays in the editor).
@@ -172,12 +172,15 @@ class PolicyEditor(WidgetWrapper):
 
     # rendering -------------------------------------------------------------------------------
 
-    def _excerpt(self, line: int | None) -> str:
+    def _excerpt(self, line: int | None, column: int | None = None) -> str:
+        """The line of the editor's text, with a caret under `column` when one is given."""
         lines = self.text.splitlines()
         if line is None or not 1 <= line <= len(lines):
             return ""
-        return (f'<code style="white-space:pre;background:#f5f5f5;padding:0 4px;color:#37474f">'
-                f"{line:>3} │ {esc(lines[line - 1])}</code>")
+        shown = lines[line - 1].replace("\t", " ")  # a tab would push the caret off its character
+        caret = f"\n    │ {' ' * (column - 1)}^" if column else ""
+        return (f'<code style="white-space:pre;background:#f5f5f5;padding:0 4px;color:#37474f;display:inline-block">'
+                f"{line:>3} │ {esc(shown)}{caret}</code>")
 
     def _problem_table(self, problems: Sequence[Any]) -> str:
         rows = []
@@ -186,12 +189,14 @@ class PolicyEditor(WidgetWrapper):
             severity = getattr(p, "severity", "error")
             color = RED if severity == "error" else AMBER
             path = getattr(p, "path", "") or ""
+            column = getattr(p, "column", None)
             where = f"line {line}" if line is not None else "(no line)"
+            where += f", column {column}" if line is not None and column else ""
             rows.append(
                 f'<tr><td style="color:{color};padding:2px 8px 2px 0;white-space:nowrap;vertical-align:top">'
                 f"{esc(where)}</td><td style=\"padding:2px 0\">"
                 + (f'<b style="font-family:monospace">{esc(path)}</b>: ' if path else "")
-                + f"{esc(getattr(p, 'message', p))}<br>{self._excerpt(line)}</td></tr>")
+                + f"{esc(getattr(p, 'message', p))}<br>{self._excerpt(line, column)}</td></tr>")
         return left_aligned(_TABLE.format("".join(rows)))
 
     def _finding_table(self, findings: Sequence[Any]) -> str:
