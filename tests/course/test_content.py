@@ -116,8 +116,9 @@ def test_lab_00_tours_the_tools_and_lab_07_filters_flows():
     for flag in ("--type policy-verdict", "--verdict DROPPED", "--http-status 403", "-o json"):
         assert flag in hubble, flag
     cells = _code_cells(ROOT / "notebooks" / "07-observability.ipynb")
-    graph = [c for c in cells if "-o json" in c and "flow_graph" in c]
-    assert graph, "lab 07 draws the flows of `hubble observe -o json`"
+    read = [n for n, c in enumerate(cells) if "hubble_json(" in c and "-o json" in c]
+    assert read, "lab 07 reads the flows of `hubble observe -o json`"
+    assert "flow_graph(flows" in cells[read[0] + 1], "and draws them in the next cell"
 
 
 @pytest.mark.parametrize("lab", ["03-identity-default-deny", "04-namespace-isolation", "05-l7-http"])
