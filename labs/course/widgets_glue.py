@@ -120,5 +120,12 @@ def predict_grid(lab: Lab, step_id: str) -> Any:
     # an exercise's title is its goal, i.e. the answer: its grid is named by the step instead
     title = (f"Predict: your answer to `{step.id}`, once applied" if step.kind == "exercise"
              else f"Predict: {step.title}")
-    grid = PredictGrid(sources, destinations, observe, cells=cells, title=title)
+    from labs.course.prediction_drafts import load_draft, save_draft
+
+    def keep(predictions: dict[tuple[str, str], Any]) -> None:
+        save_draft(lab.id, step_id, predictions)
+
+    # the choices made so far survive a reload onto a new kernel: running the cell again restores them
+    grid = PredictGrid(sources, destinations, observe, cells=cells, title=title,
+                       initial=load_draft(lab.id, step_id), on_change=keep)
     return grid

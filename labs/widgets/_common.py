@@ -24,9 +24,23 @@ def note(text: str, color: str = GREY, *, bold: bool = False) -> str:
 
 
 class WidgetWrapper:
-    """Objects with a `widget` attribute display as that widget in a notebook."""
+    """Objects with a `widget` attribute display as that widget in a notebook.
+
+    Beside the widget goes a note that JupyterLab shows only if it cannot find the widget any more
+    (the page reloaded onto a new kernel): `lost_note` says to run the cell again (`labs.widgets.lost`).
+    """
 
     widget: Any
+    lost_note = ("This widget belonged to an earlier run of the notebook (the page was reloaded or the kernel "
+                 "restarted). Run this cell again (Shift+Enter) to get it back.")
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display, publish_display_data
+
+        from labs.widgets.lost import lost_widget_note
+
+        display(self.widget)
+        publish_display_data(lost_widget_note(self.lost_note), metadata={})

@@ -32,6 +32,9 @@ class PolicyEditor(WidgetWrapper):
     with the new text on every change (a failure is shown, the text stays in the editor).
     """
 
+    lost_note = ("This editor belonged to an earlier run of the notebook (the page was reloaded or the kernel "
+                 "restarted). Run this cell again (Shift+Enter) to get it back: your text is kept in your file.")
+
     def __init__(self, validate: Callable[[str], Sequence[Any]], apply: Callable[[str], Any],
                  check: Callable[[str], Any] | None = None, lint: Callable[[str], Sequence[Any]] | None = None,
                  initial_text: str = "", *, rows: int = 18, save: Callable[[str], Any] | None = None):

@@ -48,9 +48,15 @@ class PredictGrid(WidgetWrapper):
     MATRIX_COLUMNS = 6
     MAX_WIDTH = "1000px"
 
+    lost_note = ("This grid belonged to an earlier run of the notebook (the page was reloaded or the kernel "
+                 "restarted). Run this cell again (Shift+Enter) to get it back: the predictions you chose are kept.")
+
     def __init__(self, sources: Sequence[str], destinations: Sequence[str],
                  observe: Callable[[], Mapping[Cell, Any]], *, cells: Sequence[Cell] | None = None,
-                 title: str = "Predict: what will happen?"):
+                 title: str = "Predict: what will happen?", initial: Mapping[Cell, Any] | None = None,
+                 on_change: Callable[[dict[Cell, Outcome | None]], Any] | None = None):
+        """`initial` presets cells (outcome words; unknown cells or words are ignored); `on_change(predictions)`
+        is called after every choice, so the choices can be kept outside the kernel."""
         if not sources or not destinations:
             raise ValueError(f"a prediction grid needs at least one source and one destination; got sources "
                              f"{list(sources)!r} and destinations {list(destinations)!r}")
@@ -68,6 +74,13 @@ class PredictGrid(WidgetWrapper):
             dropdown.add_class("labs-predict-cell")
             self.dropdowns[cell] = dropdown
             self.marks[cell] = widgets.HTML("")
+        for cell, word in (initial or {}).items():
+            value = str(getattr(word, "value", word))
+            if cell in self.dropdowns and value in {o.value for o in Outcome}:
+                self.dropdowns[cell].value = value
+        self._on_change = on_change
+        for dropdown in self.dropdowns.values():
+            dropdown.observe(self._changed, names="value")
         self.layout = "matrix" if len(self.destinations) <= self.MATRIX_COLUMNS else "list"
         self.grid = self._matrix() if self.layout == "matrix" else self._list()
         self.grid.add_class(f"labs-predict-{self.layout}")
@@ -113,6 +126,14 @@ class PredictGrid(WidgetWrapper):
         return widgets.GridBox(children, layout=widgets.Layout(
             grid_template_columns="minmax(6em, 12em) minmax(8em, 24em) 9.5em minmax(6em, 12em)", width="100%",
             grid_gap="2px 10px", align_items="center"))
+
+    def _changed(self, _change: dict[str, Any]) -> None:
+        if self._on_change is None:
+            return
+        try:
+            self._on_change(self.predictions)
+        except Exception as exc:  # a full disk or a refused path: say so, keep the choice in the grid
+            self.output.value = note(f"Your choice could not be kept outside the notebook: {exc}", RED, bold=True)
 
     @property
     def predictions(self) -> dict[Cell, Outcome | None]:
