@@ -5,7 +5,7 @@ When the page is reloaded onto a new kernel (or the kernel was restarted), the r
 nothing and JupyterLab prints its own error where the grid or editor was. Every course widget is
 shown with a hidden note beside it, in the same output area; a style rule in the note shows it, and
 hides JupyterLab's error, only when a widget output of that cell is in that error state (its output
-node then holds the error text and JupyterLab's `jupyter-widgets` class, and no element). Frontends
+node then holds the error text and carries JupyterLab's `jupyter-widgets` class). Frontends
 that do not run JupyterLab's styles never show the note (it is hidden inline).
 """
 
@@ -16,7 +16,9 @@ import html
 __all__ = ["LOST_CLASS", "lost_widget_note"]
 
 LOST_CLASS = "labs-widget-lost"
-_LOST_WIDGET = ".jp-OutputArea-output.jupyter-widgets:not(:has(*))"
+_LOST_WIDGET = ".jp-OutputArea-output.jupyter-widgets"
+"""JupyterLab's widget renderer adds `jupyter-widgets` to its own node only when it shows an error
+(@jupyter-widgets/jupyterlab-manager `WidgetRenderer.renderModel`); a working widget has it on its child."""
 _STYLE = (f".jp-OutputArea-child:has(.{LOST_CLASS}){{display:none}}"
           f".jp-OutputArea:has({_LOST_WIDGET}) .jp-OutputArea-child:has(.{LOST_CLASS}){{display:flex}}"
           f".jp-OutputArea:has({_LOST_WIDGET}) .{LOST_CLASS}{{display:block !important}}"
