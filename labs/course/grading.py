@@ -31,6 +31,8 @@ class StepRun:
     """The trainee's file when it holds no policy yet."""
     rejected: str | None = None
     """The validation message when the step's policy was refused."""
+    stored_refused: list[str] = field(default_factory=list)
+    """For a refused policy the API server accepts: how `kubectl get cnp` reports each one stored (VALID False)."""
     failure: str | None = None
     """A backend failure (not a policy verdict): cluster unreachable, pods missing."""
 
@@ -97,6 +99,12 @@ def _audited(check: ProbeCheck) -> bool:
 def _pitfall(step: StepSpec, run: StepRun, base: dict) -> CheckResult:
     why = f"Why: {step.why}"
     if step.rejected:
+        if run.rejected and run.stored_refused:
+            return CheckResult(status=PASS, summary=(
+                "Pitfall shown: the API server stores this policy (`kubectl apply` says created), and Cilium "
+                "refuses it (`kubectl get cnp`: VALID False), so none of it is enforced."),
+                notes=(*run.stored_refused, f"Why Cilium refuses it, in the course's words: {run.rejected}", why),
+                **base)
         if run.rejected:
             return CheckResult(status=PASS, summary="Pitfall shown: this policy is refused before it is applied.",
                                notes=(run.rejected, why), **base)

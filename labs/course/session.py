@@ -14,6 +14,7 @@ from pathlib import Path
 from labs.cluster.base import ApplyResult, Cluster, ClusterError
 from labs.commands.magics import attach as attach_commands
 from labs.course import trainee_files
+from labs.course.agent_refused import store_what_the_api_server_accepts
 from labs.course.backend import choose_cluster, sim_cluster
 from labs.course.checks import CheckResult, compare
 from labs.course.extras import LabExtras
@@ -231,6 +232,9 @@ class Lab(LabExtras):
         except ManifestError as exc:
             if step.rejected:
                 run.rejected = str(exc)
+                run.stored_refused = store_what_the_api_server_accepts(cluster, files)
+                if run.stored_refused:  # stored after all: the loader's "nothing was applied" would be wrong
+                    run.rejected = "\n".join(str(p) for p in exc.problems)
             else:
                 run.problems += [str(p) for p in exc.problems]
         except ValueError as exc:  # a document a trainee cannot own on a shared cluster (workshop mode)

@@ -16,6 +16,7 @@ from labs.manifests.fields import Field
 from labs.manifests.meta import parse_metadata
 from labs.manifests.selectors import parse_selector
 from labs.manifests.values import cidr_or_ip, parse_cidr
+from labs.manifests.yaml_lines import format_path
 from labs.policy.model import (
     ENTITIES,
     SECTIONS,
@@ -141,8 +142,9 @@ def _cidr_set(node: Field) -> tuple[CIDRRule, ...] | None:
                 entry.problem(f"{value!r} is not a CIDR; expected an address with prefix length such as '10.1.0.0/16'.")
             elif inner is not None and network is not None and (
                     inner.version != network.version or inner.network_address not in network):
-                entry.problem(f"The exception {value!r} is not inside the CIDR {text!r}; every 'except' entry "
-                              "must be a part of its 'cidr'.")
+                entry.refused_by_agent(  # rule_validation.go:742 (CIDRRule.sanitize)
+                    f"The exception {value!r} is not inside the CIDR {text!r}; every 'except' entry must be a part of "
+                    "its 'cidr'.", f"allow CIDR prefix {text} does not contain exclude CIDR prefix {value}")
             elif value is not None:
                 excepts.append(value)
                 continue
@@ -222,17 +224,23 @@ def _parse_peer_rule(node: Field, section: Section, index: int) -> PeerRule | No
     peers = [k for k in fields if k in _PEERS_IN + _PEERS_OUT and isinstance(fields[k].value, list)
              and fields[k].value]
     if len(peers) > 1:
-        fields[peers[1]].problem(f"Combining {peers[0]} and {peers[1]} in one rule item is not supported by Cilium; "
-                                 "write them as two separate items of the list.")
+        fields[peers[1]].refused_by_agent(  # rule_validation.go:215 / :418 (Go names; Go's map order varies)
+            f"Combining {peers[0]} and {peers[1]} in one rule item is not supported by Cilium; write them as two "
+            "separate items of the list.",
+            f"combining {peers[0][0].upper() + peers[0][1:]} and {peers[1][0].upper() + peers[1][1:]} is not "
+            "supported yet")
     for key in ("fromRequires", "toRequires"):
         if key in fields and fields[key].value not in (None, []):
             fields[key].problem(f"{key} was removed in Cilium 1.19; select the required labels in the peer "
                                 "selector itself (or use a deny rule).")
     if "icmps" in fields and "toPorts" in fields and fields["icmps"].value and fields["toPorts"].value:
-        fields["icmps"].problem("icmps and toPorts cannot be in the same rule item; write a separate item for each.")
+        fields["icmps"].refused_by_agent(  # rule_validation.go:27 errUnsupportedICMPWithToPorts
+            "icmps and toPorts cannot be in the same rule item; write a separate item for each.",
+            "the ICMPs block may only be present without ToPorts. Define a separate rule to use ToPorts")
     if "toServices" in fields and "toPorts" in fields and fields["toServices"].value and fields["toPorts"].value:
-        fields["toPorts"].problem("Cilium does not support toPorts together with toServices; use toEndpoints "
-                                  "with the Service's pod labels to restrict ports.")
+        fields["toPorts"].refused_by_agent(  # rule_validation.go:310
+            "Cilium does not support toPorts together with toServices; use toEndpoints with the Service's pod "
+            "labels to restrict ports.", "combining ToServices and ToPorts is not supported yet")
     if "authentication" in fields:
         auth = fields["authentication"].mapping(("mode",), what="authentication")
         if auth is not None:
@@ -274,8 +282,9 @@ def _parse_rule(node: Field, *, clusterwide: bool) -> Rule | None:
     elif len(subject) == 2:
         fields["nodeSelector"].problem("A rule has either an endpointSelector or a nodeSelector, not both.")
     if "nodeSelector" in fields and not clusterwide:
-        fields["nodeSelector"].problem("nodeSelector (host policy) is only allowed in a "
-                                       "CiliumClusterwideNetworkPolicy; use endpointSelector here.")
+        fields["nodeSelector"].refused_by_agent(  # cnp_types.go:198-199: the agent's Parse, not Sanitize
+            "nodeSelector (host policy) is only allowed in a CiliumClusterwideNetworkPolicy; use endpointSelector "
+            "here.", "Invalid CiliumNetworkPolicy spec: rule cannot have NodeSelector", stage="parse")
     selectors = {k: parse_selector(fields[k], cilium=True) for k in subject}
     sections: dict[str, tuple[PeerRule, ...] | None] = {}
     for section in SECTIONS:
@@ -335,7 +344,8 @@ def parse_cilium_policy(doc: Field, *, default_namespace: str) -> CiliumPolicy |
     if "spec" not in fields and fields.get("specs") is not None and fields["specs"].value == []:
         fields["specs"].problem(f"'specs' is empty; a {kind} needs at least one rule in 'spec' or 'specs'.")
     if "spec" not in fields and "specs" not in fields:
-        doc.problem(f"A {kind} needs a 'spec' (one rule) or 'specs' (a list of rules).")
+        doc.refused_by_agent(f"A {kind} needs a 'spec' (one rule) or 'specs' (a list of rules).",
+                             "empty policy", stage="parse")  # cnp_types.go:191 ErrEmptyCNP
     if "spec" in fields:
         rule = _parse_rule(fields["spec"], clusterwide=clusterwide)
         if rule is not None:
@@ -347,5 +357,11 @@ def parse_cilium_policy(doc: Field, *, default_namespace: str) -> CiliumPolicy |
                 rules.append(rule)
     if meta is None or len(doc.ctx.problems) != count:
         return None
+    first_per_rule: dict[str, str] = {}  # Sanitize stops at a rule's first error
+    for path, error, stage in doc.ctx.agent_refusals:
+        if stage == "sanitize":
+            first_per_rule.setdefault(format_path(path[:2] if path[:1] == ("specs",) else path[:1]), error)
     return CiliumPolicy(kind=kind, name=meta.name, namespace=None if clusterwide else meta.namespace,
-                        rules=tuple(rules), labels=tuple(sorted(meta.labels.items())), source=meta.source)
+                        rules=tuple(rules), labels=tuple(sorted(meta.labels.items())), source=meta.source,
+                        sanitize_errors=tuple(first_per_rule.items()),
+                        parse_errors=tuple(e for _p, e, stage in doc.ctx.agent_refusals if stage == "parse"))

@@ -68,7 +68,11 @@ def _parse_port(node: Field, *, dns: bool) -> PortProtocol | None:
         else:
             port = fields["port"].string(allow_empty=False)
             problem = port_string(port) if port is not None else None
-            if problem:
+            if problem and port is not None and port.isdigit() and int(port) > 65535:
+                # the CRD's pattern lets five digits through; rule_validation.go:640 (ParseUint, 16 bits) refuses
+                fields["port"].refused_by_agent(problem, f'unable to parse port: strconv.ParseUint: parsing "{port}": '
+                                                "value out of range")
+            elif problem:
                 fields["port"].problem(problem)
             ok = ok and port is not None and problem is None
     protocol = "ANY"
@@ -91,7 +95,9 @@ def _parse_port(node: Field, *, dns: bool) -> PortProtocol | None:
         end_port = fields["endPort"].integer(low=0, high=65535)
         ok = ok and end_port is not None
         if dns and end_port and port is not None and port.isdigit() and end_port > int(port):
-            fields["endPort"].problem("DNS rules do not support port ranges; list port \"53\" without endPort.")
+            fields["endPort"].refused_by_agent(  # rule_validation.go:644
+                "DNS rules do not support port ranges; list port \"53\" without endPort.",
+                "DNS rules do not support port ranges")
             ok = False
     return PortProtocol(port=port, protocol=protocol, end_port=end_port or None) if ok else None
 
@@ -102,7 +108,10 @@ def _regex_field(fields: dict[str, Field], key: str) -> str | None:
     value = fields[key].string()
     if value:
         problem = go_regex(value)
-        if problem:
+        if problem and key in ("method", "path"):  # http.go PortRuleHTTP.Sanitize compiles these two only
+            reason = problem.split(": ", 1)[-1].split(". It uses", 1)[0].rstrip(".")
+            fields[key].refused_by_agent(problem, f"error parsing regexp: {reason}")
+        elif problem:
             fields[key].problem(problem)
     return value or None
 
@@ -179,11 +188,13 @@ def _parse_rules(node: Field, *, ingress: bool, ports: tuple[PortProtocol, ...],
         kafka = [parse_kafka_rule(item, i) for i, item in enumerate(items)]
         return L7Rules(kafka=tuple(r for r in kafka if r is not None)) if None not in kafka else None
     if ingress:
-        child.problem("DNS rules are only allowed in egress (they make the DNS proxy answer for the pod's "
-                      "lookups); move this toPorts entry to an egress rule towards kube-dns.")
+        child.refused_by_agent("DNS rules are only allowed in egress (they make the DNS proxy answer for the pod's "
+                               "lookups); move this toPorts entry to an egress rule towards kube-dns.",
+                               "DNS rules are not allowed on ingress")  # rule_validation.go:547
         return None
     if not has_ports:
-        child.problem("DNS rules need the DNS port listed: add ports: [{port: \"53\", protocol: ANY}].")
+        child.refused_by_agent("DNS rules need the DNS port listed: add ports: [{port: \"53\", protocol: ANY}].",
+                               "port 53 must be specified for DNS rules")  # rule_validation.go:511
         return None
     dns: list[DNSRule] = []
     for i, item in enumerate(items):
@@ -221,12 +232,15 @@ def _parse_port_rule(node: Field, index: int, *, ingress: bool, deny: bool) -> P
         if proxied:
             for port in ports:
                 if port.protocol != "TCP":
-                    fields["ports"].problem(
+                    fields["ports"].refused_by_agent(  # rule_validation.go:575
                         f"{proxied} rules only work on TCP, but a port here has protocol {port.protocol!r}"
-                        + (" (omitted means ANY)" if port.protocol == "ANY" else "") + "; set protocol: TCP.")
+                        + (" (omitted means ANY)" if port.protocol == "ANY" else "") + "; set protocol: TCP.",
+                        f"L7 rules can only apply to TCP (not {port.protocol}) except for DNS rules")
                     break
             if any(p.port == "0" for p in ports):
-                fields["ports"].problem("L7 rules cannot be used with port \"0\" (all ports); list the ports.")
+                fields["ports"].refused_by_agent(  # rule_validation.go:599
+                    "L7 rules cannot be used with port \"0\" (all ports); list the ports.",
+                    "L7 rules can not be used when a port is 0")
     server_names: list[str] = []
     if "serverNames" in fields:
         for item in fields["serverNames"].items() or ():

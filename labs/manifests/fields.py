@@ -51,6 +51,10 @@ class DocContext:
     has no nullable field), while a built-in kind's `null` map value decodes to the empty string."""
     api_server_only: bool = False
     """Report only what the API server rejects; leave what Cilium's agent refuses to the policy status."""
+    agent_refusals: list[tuple[FieldPath, str, str]] = field(default_factory=list)
+    """With api_server_only: (path, Cilium's error text, stage) of each check the API server does not make
+    but Cilium does. Stage "sanitize": the operator's `Rule.Sanitize()` refuses it, so the Valid condition
+    says False with that text; "parse": only the agent's parsing refuses it (the condition stays True)."""
 
     def line(self, path: FieldPath) -> int:
         return self.lines.line(path)
@@ -59,6 +63,14 @@ class DocContext:
         """' Kubernetes reads YAML 1.1, where ...' when an unquoted value was not read as text."""
         text = self.lines.plain.get(tuple(path))
         return f" {describe_plain(text, value)}" if text is not None else ""
+
+    def refused_by_agent(self, path: FieldPath, message: str, cilium_error: str, stage: str = "sanitize") -> None:
+        """A check Cilium makes and the API server does not: a problem for `labs validate` (the course's
+        words), or, for what `kubectl apply` sees, a refusal the policy's status reports (Cilium's words)."""
+        if self.api_server_only:
+            self.agent_refusals.append((tuple(path), cilium_error, stage))
+        else:
+            self.problem(path, message)
 
     def problem(self, path: FieldPath, message: str) -> None:
         self.problems.append(Problem(message=message, file=self.file, document=self.document,
@@ -87,6 +99,10 @@ class Field:
 
     def problem(self, message: str) -> None:
         self.ctx.problem(self.path, message)
+
+    def refused_by_agent(self, message: str, cilium_error: str, stage: str = "sanitize") -> None:
+        """See DocContext.refused_by_agent: `message` for labs validate, `cilium_error` for the policy status."""
+        self.ctx.refused_by_agent(self.path, message, cilium_error, stage)
 
     def _wrong(self, expected: str) -> None:
         hint = self.ctx.yaml_hint(self.path, self.value) if "string" in expected else ""

@@ -224,10 +224,23 @@ class CiliumPolicy:
     rules: tuple[Rule, ...]
     labels: tuple[tuple[str, str], ...] = ()
     source: SourceRef = SourceRef()
+    sanitize_errors: tuple[tuple[str, str], ...] = ()
+    """(rule path such as `spec` or `specs[1]`, Cilium's error) for each check of `Rule.Sanitize()` the API
+    server does not make; only set for a policy read as `kubectl apply` stores it (labs.manifests,
+    api_server_only). The operator marks such a policy Valid False, and the agent does not enforce it."""
+    parse_errors: tuple[str, ...] = ()
+    """Errors of the agent's own parsing (an empty policy, nodeSelector in a namespaced policy): stored,
+    reported Valid by the operator, and still not enforced."""
 
     @property
     def ref(self) -> str:
         return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+    @property
+    def refused_by_agent(self) -> bool:
+        """Stored by the API server but not enforced: Cilium refuses it (or a rule of it has no section)."""
+        return bool(self.sanitize_errors or self.parse_errors) or any(
+            not (r.ingress or r.ingress_deny or r.egress or r.egress_deny) for r in self.rules)
 
 
 @dataclass(frozen=True)

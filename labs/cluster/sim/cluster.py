@@ -276,6 +276,10 @@ class SimCluster(TargetsMixin):
     def policies(self) -> list[Any]:
         return [self.store.policies[k] for k in sorted(self.store.policies, key=lambda k: (k[0], k[1] or "", k[2]))]
 
+    def enforced_policies(self) -> list[Any]:
+        """The stored policies the agent imports: not those it refuses (`CiliumPolicy.refused_by_agent`)."""
+        return [p for p in self.policies() if not getattr(p, "refused_by_agent", False)]
+
     def identity(self, pod: str) -> int | None:
         p = self.store.pods.get(pod)
         return None if p is None else self._identity(self._endpoint(p))
@@ -303,7 +307,8 @@ class SimCluster(TargetsMixin):
     @property
     def engine(self) -> PolicyEngine:
         if self._engine is None:
-            self._engine = PolicyEngine(self.policies(), services=self.services(), enforcement=self._enforcement)
+            self._engine = PolicyEngine(self.enforced_policies(), services=self.services(),
+                                        enforcement=self._enforcement)
         return self._engine
 
     # --- probes ---------------------------------------------------------------------------------------

@@ -7,9 +7,14 @@ line) and sets `status.conditions[type=Valid]` to `False` with that message, or 
 additionalPrinterColumns, `pkg/k8s/apis/cilium.io/v2/cnp_types.go`). The API server accepts such a policy
 (`created`), the agent does not enforce it.
 
-Modelled: the first check of `Sanitize` (`pkg/policy/api/rule_validation.go`): a rule with no non-empty
-ingress, ingressDeny, egress or egressDeny section (`ingress: []` alone is the classic case). The other
-checks of Sanitize concern values the course's manifest loader already rejects before apply.
+Modelled: the first check of `Sanitize` (`pkg/policy/api/rule_validation.go:44` in v1.19.5): a rule with
+no non-empty ingress, ingressDeny, egress or egressDeny section (`ingress: []` alone is the classic case);
+then every other check of Sanitize that the CRD schema does not make, recorded by the manifest loader
+when it reads a policy as the API server stores it (`CiliumPolicy.sanitize_errors`, with Cilium's error
+text; the list is tests/realcluster/disagreements.yaml's `agent-refuses` entries). Sanitize stops at a
+rule's first error, and the operator joins the errors of `spec` and each `specs[i]`, one per line.
+What only the agent's parsing refuses (an empty policy, a nodeSelector in a CiliumNetworkPolicy) leaves
+the condition True (the operator of v1.19.5 runs Sanitize only): stored, reported valid, not enforced.
 """
 
 from __future__ import annotations
@@ -27,6 +32,12 @@ def validation_message(policy: Any) -> str | None:
     rules = getattr(policy, "rules", None)
     if rules is None:
         return None
-    errors = [_NO_SECTION for rule in rules
-              if not (rule.ingress or rule.ingress_deny or rule.egress or rule.egress_deny)]
+    recorded = dict(getattr(policy, "sanitize_errors", ()))
+    errors = []
+    for rule in rules:
+        if rule.path in recorded:  # what the YAML held; an item Cilium refuses may be missing from the model
+            errors.append(recorded.pop(rule.path))
+        elif not (rule.ingress or rule.ingress_deny or rule.egress or rule.egress_deny):
+            errors.append(_NO_SECTION)
+    errors += recorded.values()
     return "\n".join(errors) if errors else None

@@ -180,6 +180,8 @@ def policy_get(cluster: Any, argv: list[str]) -> CommandResult:
         if not isinstance(policy, CiliumPolicy):
             skipped.append(f"{policy.kind} {getattr(policy, 'ref', policy.name)}")
             continue
+        if policy.refused_by_agent:  # the agent never imported it into its repository
+            continue
         try:
             rules.extend(rule_json(policy, rule) for rule in policy.rules)
         except Unrendered as exc:
