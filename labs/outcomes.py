@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import Enum
 
 __all__ = ["Outcome", "parse_outcome", "DENY_RULE_COLOR", "AUDIT_COLOR", "NOT_POLICY_DROP_COLOR",
-           "PASS_COLOR", "WARN_COLOR", "FAIL_COLOR"]
+           "PASS_COLOR", "WARN_COLOR", "FAIL_COLOR", "NOTE_COLOR", "NOTE_BACKGROUND"]
 
 
 class Outcome(str, Enum):
@@ -76,6 +76,10 @@ WARN_COLOR = _COLORS[Outcome.L7_DENIED]
 """Not yet right, or a warning: the amber of `l7-denied`."""
 FAIL_COLOR = _COLORS[Outcome.DROPPED]
 """A failure or a mismatch: the red of `dropped`."""
+NOTE_COLOR = "#0969da"
+"""The course's own voice beside a tool's output or a widget (a course note): never a verdict."""
+NOTE_BACKGROUND = "#ddf4ff"
+"""The light background behind a course note."""
 
 _SHORT = {
     Outcome.ALLOWED: ".",

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import html
 
+from labs.outcomes import NOTE_BACKGROUND, NOTE_COLOR
+
 __all__ = ["LOST_CLASS", "lost_widget_note"]
 
 LOST_CLASS = "labs-widget-lost"
@@ -28,6 +30,6 @@ _STYLE = (f".jp-OutputArea-child:has(.{LOST_CLASS}){{display:none}}"
 def lost_widget_note(text: str) -> dict[str, str]:
     """The HTML output shown beside a widget: hidden, unless JupyterLab lost the widget's model."""
     return {"text/html": (
-        f'<div class="{LOST_CLASS}" style="display:none;border-left:4px solid #bf8700;background:#fff8c5;'
-        f'padding:6px 10px;margin:4px 0;color:#1f2328;font-size:13px">'
+        f'<div class="{LOST_CLASS}" style="display:none;border-left:4px solid {NOTE_COLOR};'
+        f'background:{NOTE_BACKGROUND};padding:6px 10px;margin:4px 0;color:#1f2328;font-size:13px">'
         f"<style>{_STYLE}</style>&#8635; {html.escape(text)}</div>")}
