@@ -64,7 +64,8 @@ def empty_observe_note(argv: list[str]) -> dict[str, str] | None:
     text = f"Course note: {heading}\nTry:\n" + "".join(f"  - {t.replace('`', '')}\n" for t in tries)
     items = "".join(f"<li>{_code(t)}</li>" for t in tries)
     html_note = (f'<div class="labs-course-note" style="border-left:4px solid {NOTE_COLOR};'
-                 f'background:{NOTE_BACKGROUND};padding:6px 10px;margin:4px 0;font-family:var(--jp-ui-font-family,sans-serif);'
+                 f'background:{NOTE_BACKGROUND};padding:6px 10px;margin:4px 0;'
+                 f'font-family:var(--jp-ui-font-family,sans-serif);'
                  f'font-size:13px;color:#1f2328"><b>Course note</b> (not part of hubble\'s output): '
                  f"{html.escape(heading)}<br>Try:<ul style=\"margin:2px 0 0 0\">{items}</ul></div>")
     return {"text/html": html_note, "text/plain": text}
