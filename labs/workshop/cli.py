@@ -16,6 +16,7 @@ import yaml
 
 from labs.cluster.base import DEFAULT_PROBE_TIMEOUT, ClusterError
 from labs.workshop.checks import DEFAULT_PARALLEL
+from labs.workshop.http_serving import DEFAULT_STOP_GRACE
 from labs.workshop.names import TraineeError
 
 __all__ = ["add_arguments", "run"]
@@ -73,6 +74,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     common(p)
     p.add_argument("--listen", default="127.0.0.1:4246", metavar="HOST:PORT",
                    help="address to serve on (default 127.0.0.1:4246); trainees set LABS_FLOWS_URL to it")
+    p.add_argument("--stop-timeout", type=float, default=DEFAULT_STOP_GRACE, metavar="SECONDS",
+                   help="after Ctrl-C, seconds the requests still open get to answer (default "
+                        f"{DEFAULT_STOP_GRACE:g}); Hubble reads in progress are aborted at once")
 
 
 def _room(args: argparse.Namespace) -> Any:
@@ -172,25 +176,28 @@ def _flows_serve(room: Any, args: argparse.Namespace) -> int:
     from labs.cluster.live.execpod import KubernetesExec
     from labs.cluster.live.hubble import AgentExecHubble
     from labs.workshop.flows_service import FlowsService, TokenReviewer, trainee_namespaces
+    from labs.workshop.http_serving import serve_until_interrupted
 
     host, _, port_text = str(args.listen).rpartition(":")
     if not host or not port_text.isdigit():
         print(f"labs workshop flows-serve: --listen {args.listen!r} must be HOST:PORT", file=sys.stderr)
         return 2
+    if args.stop_timeout < 0:
+        print(f"labs workshop flows-serve: --stop-timeout {args.stop_timeout:g} must be 0 or more", file=sys.stderr)
+        return 2
     api = connect(timeout=min(args.timeout, 10.0)).api
     listed = set(room.trainees)
-    service = FlowsService(TokenReviewer(api), AgentExecHubble(api, KubernetesExec(api.client)),
+    execer = KubernetesExec(api.client)
+    service = FlowsService(TokenReviewer(api), AgentExecHubble(api, execer),
                            lambda trainee: trainee_namespaces(api, trainee) if trainee in listed else set())
     server = service.server(host, int(port_text))
     bound = f"http://{host}:{server.server_address[1]}"
     print(f"Serving the flows of {len(listed)} trainee(s) on {bound}/flows; in each trainee's environment set "
           f"LABS_FLOWS_URL={bound}. Ctrl-C stops.", flush=True)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    still_open = serve_until_interrupted(server, abort=execer.stop, grace=args.stop_timeout)
+    if still_open:
+        print(f"labs workshop flows-serve: stopped with {still_open} request(s) unanswered after "
+              f"{args.stop_timeout:g} s", file=sys.stderr)
     return 0
 
 

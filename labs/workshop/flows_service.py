@@ -17,11 +17,12 @@ import json
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from labs.cluster.base import ClusterError
+from labs.workshop.http_serving import TrackedHTTPServer
 from labs.workshop.rbac import WORKSHOP_NAMESPACE
 from labs.workshop.scope import TRAINEE_LABEL
 
@@ -130,7 +131,7 @@ class FlowsService:
         self.log.append(f"{trainee}: {len(mine)} of {len(flows)} flows")
         return 200, "".join(json.dumps(f) + "\n" for f in mine)
 
-    def server(self, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+    def server(self, host: str = "127.0.0.1", port: int = 0) -> TrackedHTTPServer:
         service = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -151,9 +152,9 @@ class FlowsService:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        return ThreadingHTTPServer((host, port), Handler)
+        return TrackedHTTPServer((host, port), Handler)
 
-    def serve_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+    def serve_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> TrackedHTTPServer:
         server = self.server(host, port)
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
         return server

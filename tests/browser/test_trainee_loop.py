@@ -14,8 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from jupyterlab_runner import running_lab  # tests/browser/jupyterlab_runner.py
-from test_notebook_in_jupyterlab import ARGS, OUTPUT, WAIT_MS, _require_chromium
+from lab_browser import OUTPUT, lab_page, new_page, run_all  # tests/browser/lab_browser.py
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -34,111 +33,89 @@ _READABLE = """grid => {
 }"""
 
 
-def _run_all(page, notebook_url: str) -> None:
-    page.goto(notebook_url)
-    page.wait_for_selector(".jp-Notebook .jp-Cell")
-    page.wait_for_selector("text=/\\| Idle/")
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-
-
 def test_a_trainee_predicts_writes_checks_and_asks_for_a_hint(tmp_path, monkeypatch):
-    chromium = _require_chromium()
-    from playwright.sync_api import sync_playwright
-
     monkeypatch.setenv("LABS_BACKEND", "sim")
-    OUTPUT.mkdir(parents=True, exist_ok=True)
     answer = (REPO / "manifests/02-segregation/solutions/north-south.yaml").read_text(encoding="utf-8")
     files = [REPO / "notebooks/02-segregation.ipynb", REPO / "notebooks/08-capstone.ipynb"]
-    with running_lab(tmp_path, files) as lab, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=ARGS, env=lab.env, timeout=WAIT_MS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 1000})
-            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-                (lab.url, "data:", "blob:", "about:")) else route.abort())
-            page = context.new_page()
-            page.set_default_timeout(WAIT_MS)
-            _run_all(page, lab.page_url("02-segregation.ipynb"))
-            page.wait_for_function("document.querySelectorAll('.labs-policy-editor').length >= 2")
-            page.wait_for_selector("text=# lab.reset(confirm=True)")
-            assert page.get_by_text("official Jupyter news").count() == 0
+    with lab_page(tmp_path, files) as (lab, page):
+        run_all(page, lab.page_url("02-segregation.ipynb"))
+        page.wait_for_function("document.querySelectorAll('.labs-policy-editor').length >= 2")
+        page.wait_for_selector("text=# lab.reset(confirm=True)")
+        assert page.get_by_text("official Jupyter news").count() == 0
 
-            # predict: fill every cell of the first grid, then Check
-            grid = page.locator(".labs-predict-grid").first
+        # predict: fill every cell of the first grid, then Check
+        grid = page.locator(".labs-predict-grid").first
+        grid.scroll_into_view_if_needed()
+        selects = grid.locator("select")
+        assert selects.count() == 4  # the four probes of step `before`, nothing else
+        for index in range(selects.count()):
+            selects.nth(index).select_option("dropped" if index == 1 else "allowed")
+        grid.get_by_role("button", name="Check").click()
+        grid.locator(".labs-predict-result").get_by_text("3 of 4 predictions right.").wait_for()
+        assert "✘ was allowed" in grid.inner_text()
+        grid.screenshot(path=str(OUTPUT / "trainee-predict-02-before.png"))
+        readable = grid.evaluate(_READABLE)
+        assert readable["bad"] == [] and readable["width"] <= 1000, readable
+
+        # write: type the answer into the north-south editor and press Check (nothing saved by hand)
+        editor = page.locator(".labs-policy-editor").nth(1)
+        editor.scroll_into_view_if_needed()
+        text_area = editor.locator("textarea")
+        text_area.fill(answer.rstrip("\n"))
+        text_area.press("End")
+        text_area.press_sequentially("\n")
+        editor.get_by_role("button", name="Check").click()
+        result = editor.locator(".labs-policy-result")
+        result.get_by_text("Well done: all 6 probes behave as required.").wait_for()
+        assert "world -&gt; svc:segregation/entry-a:80/TCP" in result.inner_html()
+        editor.screenshot(path=str(OUTPUT / "trainee-editor-checked.png"))
+        saved = lab.root.parent / "labs-home" / "02-segregation" / "north-south.yaml"
+        assert saved.read_text(encoding="utf-8") == answer
+        assert saved.with_name("north-south.yaml.bak").exists()
+
+        # a wrong answer typed next: Check says what is wrong, naming the mistake
+        text_area.fill(answer.replace("        - world\n        - host\n        - remote-node\n",
+                                      "        - cluster\n"))
+        editor.get_by_role("button", name="Check").click()
+        result.get_by_text("Nothing from outside the cluster reaches entry-a").wait_for()
+
+        # ask for a hint: run the hint cell of north-south again
+        hint_input = page.locator(".jp-InputArea-editor", has_text=re.compile(r'^lab\.hint\("north-south"\)$'))
+        hint_cell = page.locator(".jp-CodeCell").filter(has=hint_input)
+        hint_cell.get_by_text("Hint 1 of 3 for 'north-south'").wait_for()
+        hint_cell.locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Control+Enter")
+        hint_cell.get_by_text("Hint 2 of 3 for 'north-south'").wait_for()
+        assert "<code>fromEntities: [world, remote-node]</code>" in hint_cell.inner_html()
+
+        # the diagram is drawn inline, and the quiz checks a click: wrong first (why), then right
+        diagram = page.locator(".labs-diagram img").first
+        diagram.scroll_into_view_if_needed()
+        assert diagram.evaluate("el => el.getBoundingClientRect().width") > 300
+        question = page.locator(".labs-quiz-question-host-allowed")
+        question.scroll_into_view_if_needed()
+        question.get_by_role("button", name="a", exact=True).click()
+        feedback = question.locator(".labs-quiz-feedback")
+        feedback.get_by_text("Not quite (a).").wait_for()
+        assert "allow-localhost" in feedback.inner_text()
+        question.get_by_role("button", name="b", exact=True).click()
+        feedback.get_by_text("Right (b).").wait_for()
+        page.locator(".labs-quiz-score").get_by_text("0 of 4 right at the first try (1 of 4 answered).").wait_for()
+        page.locator(".labs-quiz").screenshot(path=str(OUTPUT / "trainee-quiz-02.png"))
+
+        # the capstone's grid: the widest of the course, still within 1,000 px and readable
+        page = new_page(page.context)
+        run_all(page, lab.page_url("08-capstone.ipynb"))
+        page.wait_for_function("document.querySelectorAll('.labs-predict-grid').length >= 2")
+        for index, name in enumerate(("zero-trust-start", "capstone")):
+            grid = page.locator(".labs-predict-grid").nth(index)
             grid.scroll_into_view_if_needed()
-            selects = grid.locator("select")
-            assert selects.count() == 4  # the four probes of step `before`, nothing else
-            for index in range(selects.count()):
-                selects.nth(index).select_option("dropped" if index == 1 else "allowed")
-            grid.get_by_role("button", name="Check").click()
-            grid.locator(".labs-predict-result").get_by_text("3 of 4 predictions right.").wait_for()
-            assert "✘ was allowed" in grid.inner_text()
-            grid.screenshot(path=str(OUTPUT / "trainee-predict-02-before.png"))
+            grid.screenshot(path=str(OUTPUT / f"trainee-predict-08-{name}.png"))
             readable = grid.evaluate(_READABLE)
-            assert readable["bad"] == [] and readable["width"] <= 1000, readable
-
-            # write: type the answer into the north-south editor and press Check (nothing saved by hand)
-            editor = page.locator(".labs-policy-editor").nth(1)
-            editor.scroll_into_view_if_needed()
-            text_area = editor.locator("textarea")
-            text_area.fill(answer.rstrip("\n"))
-            text_area.press("End")
-            text_area.press_sequentially("\n")
-            editor.get_by_role("button", name="Check").click()
-            result = editor.locator(".labs-policy-result")
-            result.get_by_text("Well done: all 6 probes behave as required.").wait_for()
-            assert "world -&gt; svc:segregation/entry-a:80/TCP" in result.inner_html()
-            editor.screenshot(path=str(OUTPUT / "trainee-editor-checked.png"))
-            saved = lab.root.parent / "labs-home" / "02-segregation" / "north-south.yaml"
-            assert saved.read_text(encoding="utf-8") == answer
-            assert saved.with_name("north-south.yaml.bak").exists()
-
-            # a wrong answer typed next: Check says what is wrong, naming the mistake
-            text_area.fill(answer.replace("        - world\n        - host\n        - remote-node\n",
-                                          "        - cluster\n"))
-            editor.get_by_role("button", name="Check").click()
-            result.get_by_text("Nothing from outside the cluster reaches entry-a").wait_for()
-
-            # ask for a hint: run the hint cell of north-south again
-            hint_input = page.locator(".jp-InputArea-editor", has_text=re.compile(r'^lab\.hint\("north-south"\)$'))
-            hint_cell = page.locator(".jp-CodeCell").filter(has=hint_input)
-            hint_cell.get_by_text("Hint 1 of 3 for 'north-south'").wait_for()
-            hint_cell.locator(".jp-InputArea-editor").click()
-            page.keyboard.press("Control+Enter")
-            hint_cell.get_by_text("Hint 2 of 3 for 'north-south'").wait_for()
-            assert "<code>fromEntities: [world, remote-node]</code>" in hint_cell.inner_html()
-
-            # the diagram is drawn inline, and the quiz checks a click: wrong first (why), then right
-            diagram = page.locator(".labs-diagram img").first
-            diagram.scroll_into_view_if_needed()
-            assert diagram.evaluate("el => el.getBoundingClientRect().width") > 300
-            question = page.locator(".labs-quiz-question-host-allowed")
-            question.scroll_into_view_if_needed()
-            question.get_by_role("button", name="a", exact=True).click()
-            feedback = question.locator(".labs-quiz-feedback")
-            feedback.get_by_text("Not quite (a).").wait_for()
-            assert "allow-localhost" in feedback.inner_text()
-            question.get_by_role("button", name="b", exact=True).click()
-            feedback.get_by_text("Right (b).").wait_for()
-            page.locator(".labs-quiz-score").get_by_text("0 of 4 right at the first try (1 of 4 answered).").wait_for()
-            page.locator(".labs-quiz").screenshot(path=str(OUTPUT / "trainee-quiz-02.png"))
-
-            # the capstone's grid: the widest of the course, still within 1,000 px and readable
-            page = context.new_page()
-            page.set_default_timeout(WAIT_MS)
-            _run_all(page, lab.page_url("08-capstone.ipynb"))
-            page.wait_for_function("document.querySelectorAll('.labs-predict-grid').length >= 2")
-            for index, name in enumerate(("zero-trust-start", "capstone")):
-                grid = page.locator(".labs-predict-grid").nth(index)
-                grid.scroll_into_view_if_needed()
-                grid.screenshot(path=str(OUTPUT / f"trainee-predict-08-{name}.png"))
-                readable = grid.evaluate(_READABLE)
-                assert readable["bad"] == [] and readable["width"] <= 1000, (name, readable)
-            capstone = page.locator(".labs-predict-grid").nth(1)
-            assert capstone.locator("select").count() == 21  # the probes of step capstone
-            capstone.get_by_role("button", name="Check").click()
-            capstone.get_by_text("Predict first").wait_for()  # an empty grid reveals nothing
-            assert "was " not in capstone.inner_text()
-            page.screenshot(path=str(OUTPUT / "trainee-capstone.png"), full_page=True)
-        finally:
-            browser.close()
+            assert readable["bad"] == [] and readable["width"] <= 1000, (name, readable)
+        capstone = page.locator(".labs-predict-grid").nth(1)
+        assert capstone.locator("select").count() == 21  # the probes of step capstone
+        capstone.get_by_role("button", name="Check").click()
+        capstone.get_by_text("Predict first").wait_for()  # an empty grid reveals nothing
+        assert "was " not in capstone.inner_text()
+        page.screenshot(path=str(OUTPUT / "trainee-capstone.png"), full_page=True)

@@ -16,8 +16,7 @@ import re
 from pathlib import Path
 
 import pytest
-from jupyterlab_runner import running_lab  # tests/browser/jupyterlab_runner.py
-from test_notebook_in_jupyterlab import ARGS, OUTPUT, WAIT_MS, _require_chromium
+from lab_browser import OUTPUT, lab_page, open_notebook  # tests/browser/lab_browser.py
 
 REPO = Path(__file__).resolve().parents[2]
 LAB = "03-identity-default-deny"
@@ -38,70 +37,55 @@ def _run(page, cell) -> None:
 
 
 def test_an_answer_typed_in_the_editor_is_what_the_cells_below_apply_and_check(tmp_path, monkeypatch):
-    chromium = _require_chromium()
-    from playwright.sync_api import sync_playwright
-
     monkeypatch.setenv("LABS_BACKEND", "sim")
-    OUTPUT.mkdir(parents=True, exist_ok=True)
     # every cell in the page (no windowing), so a cell far down can be found by its text
     settings = tmp_path / "jupyter" / "user-settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     answer = (REPO / f"manifests/{LAB}/solutions/allow-busybox.yaml").read_text(encoding="utf-8")
-    with running_lab(tmp_path, [REPO / f"notebooks/{LAB}.ipynb"]) as lab, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=ARGS, env=lab.env, timeout=WAIT_MS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 1000})
-            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-                (lab.url, "data:", "blob:", "about:")) else route.abort())
-            page = context.new_page()
-            page.set_default_timeout(WAIT_MS)
-            page.goto(lab.page_url(f"{LAB}.ipynb"))
-            page.wait_for_selector(".jp-Notebook .jp-Cell")
-            page.wait_for_selector("text=/\\| Idle/")
-            # the cells a trainee runs to get here: open the lab, deploy it, the editor
-            opening = page.locator(".jp-CodeCell").first
-            _run(page, opening)
-            opening.get_by_text("Backend: sim").wait_for()
-            deploy = _code_cell(page, "lab.deploy()")
-            _run(page, deploy)
-            deploy.get_by_text("03-identity-default-deny deployed").wait_for()
-            _run(page, _code_cell(page, 'lab.editor("allow-busybox")'))
+    with lab_page(tmp_path, [REPO / f"notebooks/{LAB}.ipynb"]) as (lab, page):
+        open_notebook(page, lab.page_url(f"{LAB}.ipynb"))
+        # the cells a trainee runs to get here: open the lab, deploy it, the editor
+        opening = page.locator(".jp-CodeCell").first
+        _run(page, opening)
+        opening.get_by_text("Backend: sim").wait_for()
+        deploy = _code_cell(page, "lab.deploy()")
+        _run(page, deploy)
+        deploy.get_by_text("03-identity-default-deny deployed").wait_for()
+        _run(page, _code_cell(page, 'lab.editor("allow-busybox")'))
 
-            # type the answer; press no button
-            editor = _code_cell(page, 'lab.editor("allow-busybox")').locator(".labs-policy-editor")
-            editor.scroll_into_view_if_needed()
-            editor.locator("textarea").fill(answer)
-            saved = tmp_path / "labs-home" / LAB / "allow-busybox.yaml"
-            apply_cell = _code_cell(page, '%kubectl apply -f {lab.exercise_path("allow-busybox")}')
-            _run(page, apply_cell)
-            apply_cell.get_by_text("ciliumnetworkpolicy.cilium.io/allow-busybox created").wait_for()
-            assert saved.read_text(encoding="utf-8") == answer
-            check_cell = _code_cell(page, 'lab.check("allow-busybox")')
-            _run(page, check_cell)
-            check_cell.get_by_text("Well done: all 3 probes behave as required.").wait_for()
-            check_cell.screenshot(path=str(OUTPUT / "trainee-typed-then-checked.png"))
+        # type the answer; press no button
+        editor = _code_cell(page, 'lab.editor("allow-busybox")').locator(".labs-policy-editor")
+        editor.scroll_into_view_if_needed()
+        editor.locator("textarea").fill(answer)
+        saved = tmp_path / "labs-home" / LAB / "allow-busybox.yaml"
+        apply_cell = _code_cell(page, '%kubectl apply -f {lab.exercise_path("allow-busybox")}')
+        _run(page, apply_cell)
+        apply_cell.get_by_text("ciliumnetworkpolicy.cilium.io/allow-busybox created").wait_for()
+        assert saved.read_text(encoding="utf-8") == answer
+        check_cell = _code_cell(page, 'lab.check("allow-busybox")')
+        _run(page, check_cell)
+        check_cell.get_by_text("Well done: all 3 probes behave as required.").wait_for()
+        check_cell.screenshot(path=str(OUTPUT / "trainee-typed-then-checked.png"))
 
-            # a reload: the editor cell run again shows what was typed
-            page.reload()
-            page.wait_for_selector("text=/\\| Idle/")
-            editor_cell = _code_cell(page, 'lab.editor("allow-busybox")')
-            _run(page, editor_cell)
-            text_area = editor_cell.locator(".labs-policy-editor textarea")
-            text_area.wait_for()
-            assert text_area.input_value() == answer
+        # a reload: the editor cell run again shows what was typed
+        page.reload()
+        page.wait_for_selector("text=/\\| Idle/")
+        editor_cell = _code_cell(page, 'lab.editor("allow-busybox")')
+        _run(page, editor_cell)
+        text_area = editor_cell.locator(".labs-policy-editor textarea")
+        text_area.wait_for()
+        assert text_area.input_value() == answer
 
-            # reset, then a matrix: what to do, in one line, without a traceback
-            reset_cell = _code_cell(page, "# lab.reset(confirm=True)")
-            reset_cell.scroll_into_view_if_needed()
-            reset_cell.locator(".jp-InputArea-editor").click()
-            page.keyboard.press("Control+A")
-            page.keyboard.insert_text('lab.reset(confirm=True); lab.matrix("identities")')
-            page.keyboard.press("Control+Enter")
-            reset_cell = _code_cell(page, 'lab.reset(confirm=True); lab.matrix("identities")')
-            reset_cell.get_by_text("ClusterError: Lab 03-identity-default-deny is not deployed").wait_for()
-            shown = reset_cell.locator(".jp-OutputArea").inner_text()
-            assert "run lab.deploy()" in shown and "Traceback" not in shown and "session.py" not in shown
-            reset_cell.screenshot(path=str(OUTPUT / "trainee-matrix-after-reset.png"))
-        finally:
-            browser.close()
+        # reset, then a matrix: what to do, in one line, without a traceback
+        reset_cell = _code_cell(page, "# lab.reset(confirm=True)")
+        reset_cell.scroll_into_view_if_needed()
+        reset_cell.locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Control+A")
+        page.keyboard.insert_text('lab.reset(confirm=True); lab.matrix("identities")')
+        page.keyboard.press("Control+Enter")
+        reset_cell = _code_cell(page, 'lab.reset(confirm=True); lab.matrix("identities")')
+        reset_cell.get_by_text("ClusterError: Lab 03-identity-default-deny is not deployed").wait_for()
+        shown = reset_cell.locator(".jp-OutputArea").inner_text()
+        assert "run lab.deploy()" in shown and "Traceback" not in shown and "session.py" not in shown
+        reset_cell.screenshot(path=str(OUTPUT / "trainee-matrix-after-reset.png"))

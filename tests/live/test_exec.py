@@ -79,6 +79,32 @@ def test_a_command_past_its_deadline_is_abandoned(stub, execer):
     assert (result.exit_code, result.timed_out, result.error) == (None, True, None)
 
 
+def test_stop_aborts_a_command_being_read_and_refuses_new_ones(stub, execer):
+    """A stopping server (flows-serve after Ctrl-C) must not wait out a Hubble read's deadline."""
+    release = threading.Event()
+    stub.exec_answer = lambda *a: (release.wait(30), ("late\n", "", 0))[1]
+    results = []
+    reader = threading.Thread(target=lambda: results.append(execer.run("app", "client-0", ["sleep", "30"],
+                                                                       timeout=30)))
+    reader.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not stub.execs and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert stub.execs, "the exec never reached the API server"
+        started = time.monotonic()
+        execer.stop()
+        reader.join(5)
+        assert not reader.is_alive() and time.monotonic() - started < 2.0
+        assert results[0].exit_code is None and results[0].stdout == ""
+        assert results[0].error == "exec in app/client-0 was stopped (the command is shutting down)"
+        refused = execer.run("app", "client-0", ["true"], timeout=5)
+        assert refused.error == results[0].error and len(stub.execs) == 1
+    finally:
+        release.set()
+        reader.join(5)
+
+
 def test_the_exit_status_ends_the_command_even_before_the_close(stub, execer):
     stub.exec_hold = 5.0
     started = time.monotonic()

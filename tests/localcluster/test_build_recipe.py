@@ -83,3 +83,35 @@ def test_version_stamped_into_both_version_packages():
     flags = _ldflags("1.35.8", "abc")
     assert "-X k8s.io/component-base/version.gitVersion=v1.35.8" in flags
     assert "-X k8s.io/client-go/pkg/version.gitMinor=35" in flags
+
+
+def test_a_build_is_published_whole_with_its_stamp_in_place_of_the_old_folder(tmp_path):
+    import json
+
+    from labs.env.local.build import STAMP, publish_build
+
+    bin_dir, staging = tmp_path / "bin", tmp_path / "bin.partial"
+    bin_dir.mkdir()
+    (bin_dir / "kubelet").write_text("old")
+    (bin_dir / "stale-tool").write_text("old")
+    staging.mkdir()
+    (staging / "kubelet").write_text("new")
+    publish_build(staging, bin_dir, {"kubernetes": "1.35.8", "seconds": 3})
+    assert not staging.exists()
+    assert sorted(p.name for p in bin_dir.iterdir()) == [STAMP, "kubelet"]
+    assert (bin_dir / "kubelet").read_text() == "new"
+    assert json.loads((bin_dir / STAMP).read_text()) == {"kubernetes": "1.35.8", "seconds": 3}
+
+
+def test_a_build_starts_with_the_work_tree_created(tmp_path, monkeypatch):
+    import io
+
+    from labs.env.local import build
+
+    monkeypatch.setattr(build, "find_go", lambda: "/usr/lib/go/bin/go")
+    out = io.StringIO()
+    say, go, work, started = build.start_build(tmp_path / "1.35.8", out)
+    say(">> hello")
+    assert (go, work, work.is_dir(), out.getvalue()) == ("/usr/lib/go/bin/go", tmp_path / "1.35.8" / "src", True,
+                                                         ">> hello\n")
+    assert started > 0

@@ -157,24 +157,33 @@ def test_a_trainees_live_cluster_reads_flows_through_the_service(service, tmp_pa
 
 
 def test_flows_serve_reads_the_agents_and_answers_a_trainee(tmp_path):
-    """The command itself, as a process: Hubble read by exec in the agent, filtered for alice's token."""
+    """The command itself, as a process: Hubble read by exec in the agent, filtered for alice's token; then
+    Ctrl-C while a trainee's request waits on the agent stops it at once, that trainee told why."""
     import json
     import os
     import signal
     import socket
     import subprocess
+    import threading
     import time
 
     from live_stub import KubeStub
     from test_exec import running_pod
 
     stub = KubeStub().start()
+    agent_busy = threading.Event()  # cleared: the agent's `hubble observe` does not answer
+    agent_busy.set()
+
+    def hubble(*_args):
+        agent_busy.wait(60)
+        return "".join(json.dumps(f) + "\n" for f in FLOWS), "", 0
+
     try:
         for ns, trainee in (("alice-frontend", "alice"), ("bob-frontend", "bob")):
             stub.put(f"/api/v1/namespaces/{ns}", {"kind": "Namespace", "metadata": {
                 "name": ns, "labels": {"ciliumlab.io/trainee": trainee}}})
         running_pod(stub, "kube-system", "cilium-a", labels={"k8s-app": "cilium"}, container="cilium-agent")
-        stub.exec_answer = lambda *a: ("".join(json.dumps(f) + "\n" for f in FLOWS), "", 0)
+        stub.exec_answer = hubble
         stub.token_users = {"alice-token": "system:serviceaccount:ciliumlab-workshop:trainee-alice"}
         stub.write_kubeconfig(tmp_path / "repo" / ".kube" / "config")
         (tmp_path / "trainees.txt").write_text("alice\nbob\n")
@@ -182,27 +191,46 @@ def test_flows_serve_reads_the_agents_and_answers_a_trainee(tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
         sock.close()
+        url = f"http://127.0.0.1:{port}"
         env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "LABS_TRAINEE", "LABS_BACKEND")}
         env.update(LABS_REPO=str(tmp_path / "repo"), HOME=str(tmp_path / "home"))
         proc = subprocess.Popen([sys.executable, "-m", "labs", "workshop", "flows-serve", "--trainees",
                                  str(tmp_path / "trainees.txt"), "--listen", f"127.0.0.1:{port}",
-                                 "--manifests", str(Path(__file__).resolve().parents[2] / "manifests")],
+                                 "--manifests", str(Path(__file__).resolve().parents[2] / "manifests"),
+                                 "--stop-timeout", "5"],
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        waiting: list = []
         try:
             line = proc.stdout.readline()
-            assert line.startswith(f"Serving the flows of 2 trainee(s) on http://127.0.0.1:{port}/flows"), \
-                line or proc.stderr.read()
+            assert line.startswith(f"Serving the flows of 2 trainee(s) on {url}/flows"), line or proc.stderr.read()
             deadline = time.monotonic() + 30
             while True:
                 try:
-                    flows = ServiceFlowReader(f"http://127.0.0.1:{port}", "alice-token").observe(since=SINCE)
+                    flows = ServiceFlowReader(url, "alice-token").observe(since=SINCE)
                     break
                 except ClusterError:
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.2)
             assert [f["flow"]["uuid"] for f in flows] == ["u-1", "u-3", "u-4"]
+
+            agent_busy.clear()
+            execs = len(stub.execs)
+
+            def ask() -> None:
+                try:
+                    waiting.append(ServiceFlowReader(url, "alice-token").observe(since=SINCE, timeout=60))
+                except ClusterError as exc:
+                    waiting.append(exc)
+
+            trainee = threading.Thread(target=ask, daemon=True)
+            trainee.start()
+            deadline = time.monotonic() + 30
+            while len(stub.execs) == execs:  # the request now waits on the agent's answer
+                assert time.monotonic() < deadline, "the second request never reached the agent"
+                time.sleep(0.05)
         finally:
+            stopped_at = time.monotonic()
             proc.send_signal(signal.SIGINT)
             try:  # communicate drains both pipes: a server blocked writing to a full stderr pipe cannot exit
                 _, err = proc.communicate(timeout=20)
@@ -210,6 +238,14 @@ def test_flows_serve_reads_the_agents_and_answers_a_trainee(tmp_path):
                 proc.kill()
                 _, err = proc.communicate()
                 raise AssertionError(f"flows-serve ignored Ctrl-C for 20 s; stderr:\n{err[-3000:]}") from None
-        assert proc.returncode == 0, err[-3000:]
+        took = time.monotonic() - stopped_at
+        assert (proc.returncode, err) == (0, "")
+        # the Hubble read would have waited 20 s for the agent; the stop aborts it and bounds the rest by 5 s
+        assert took < 10, f"flows-serve took {took:.1f} s to stop"
+        trainee.join(10)
+        assert len(waiting) == 1 and isinstance(waiting[0], ClusterError), waiting
+        assert "HTTP 503: Hubble could not be read from any Cilium agent: kube-system/cilium-a: exec in " \
+               "kube-system/cilium-a was stopped (the command is shutting down)" in str(waiting[0])
     finally:
+        agent_busy.set()
         stub.stop()

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, Sequence, runtime_checkable
 
 from labs.cluster.live.api import describe_transport_error
@@ -64,16 +65,33 @@ class KubernetesExec:
     """The real implementation: the API server's exec subresource, one websocket per command.
 
     Safe to call from many threads at once: the shared ApiClient is only read (see `wsexec`), and the
-    connect and handshake are bounded by `connect_timeout`, the whole command by `timeout`.
+    connect and handshake are bounded by `connect_timeout`, the whole command by `timeout`. `stop()`
+    ends every command still running at once, so a stopping server does not wait out their deadlines.
     """
 
     api_client: Any
     """A `kubernetes.client.ApiClient` (its configuration: server, TLS, token, proxy)."""
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    _open: set[Any] = field(default_factory=set, init=False, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+    _stopped: bool = field(default=False, init=False, repr=False, compare=False)
+
+    def stop(self) -> None:
+        """Abort every command being read (its `run` returns at once, with an error) and refuse new ones.
+
+        A command still connecting is refused once connected, so that one waits at most `connect_timeout`."""
+        with self._lock:
+            self._stopped = True
+            sockets = list(self._open)
+        for ws in sockets:
+            ws.abort()  # shuts the socket down: the reading thread's recv returns now
 
     def run(self, namespace: str, pod: str, argv: Sequence[str], *, container: str | None = None,
             timeout: float) -> ExecResult:
         where = f"{namespace}/{pod}"
+        stopped = ExecResult(None, error=f"exec in {where} was stopped (the command is shutting down)")
+        if self._stopped:
+            return stopped
         deadline = time.monotonic() + timeout
         try:
             url, header = exec_url_and_headers(self.api_client, namespace, pod, argv, container)
@@ -83,14 +101,25 @@ class KubernetesExec:
         try:
             ws = open_exec_socket(self.api_client, url, header, connect_timeout=limit)
         except Exception as exc:
-            return ExecResult(None, error=f"exec in {where} failed{_connect_failure(exc, limit)}")
+            return stopped if self._stopped else ExecResult(
+                None, error=f"exec in {where} failed{_connect_failure(exc, limit)}")
+        with self._lock:
+            registered = not self._stopped
+            if registered:
+                self._open.add(ws)
         try:
+            if not registered:
+                return stopped
             streams = read_channels(ws, deadline=deadline)
         except Exception as exc:
-            return ExecResult(None, error=f"exec in {where} broke off: {exc}")
+            return stopped if self._stopped else ExecResult(None, error=f"exec in {where} broke off: {exc}")
         finally:
+            with self._lock:
+                self._open.discard(ws)
             with contextlib.suppress(Exception):  # closing a dead socket is not worth reporting
                 ws.close(timeout=0.5)
+        if self._stopped and not streams.text(3):  # aborted by stop() before the exit status came
+            return stopped
         stdout, stderr = streams.text(1), streams.text(2)
         if not streams.finished:
             return ExecResult(None, stdout, stderr, timed_out=True)

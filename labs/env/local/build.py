@@ -20,7 +20,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Any, Callable, NamedTuple, TextIO
 
 import yaml
 
@@ -217,18 +217,40 @@ def nice_prefix() -> list[str]:
     return ["nice", "-n", "10"] if shutil.which("nice") else []
 
 
+class BuildStart(NamedTuple):
+    """What a build of one version begins with, once its cache turned out to be missing."""
+
+    say: Callable[[str], None]
+    go: str
+    work: Path
+    """The version's source tree (`<base>/src`), shared by the control-plane and node builds."""
+    started: float
+
+
+def start_build(base: Path, out: TextIO | None) -> BuildStart:
+    """The progress printer, the Go toolchain (or a clear error), the work tree (created) and the start time."""
+    go = find_go()
+    work = base / "src"
+    work.mkdir(parents=True, exist_ok=True)
+    return BuildStart(progress_printer(out), go, work, time.monotonic())
+
+
+def publish_build(staging: Path, bin_dir: Path, stamp: dict[str, Any]) -> None:
+    """Stamp the finished staging folder and put it in place of `bin_dir`: a half-built folder is never used."""
+    (staging / STAMP).write_text(json.dumps(stamp) + "\n")
+    if bin_dir.exists():
+        shutil.rmtree(bin_dir)
+    staging.rename(bin_dir)
+
+
 def ensure_binaries(versions: Versions, *, out: TextIO | None = None, root: Path | None = None) -> Binaries:
     """The cached binaries of this version, building them first when they are missing."""
-    say = progress_printer(out)
     base = (root or cache_root()) / versions.kubernetes
     bin_dir = base / "bin"
     found = _cached(bin_dir, versions)
     if found:
         return found
-    go = find_go()
-    work = base / "src"
-    work.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
+    say, go, work, started = start_build(base, out)
     say(f">> building the local cluster v{versions.kubernetes} into {bin_dir} (first time only; "
         "about 15 minutes on two idle cores, longer on a busy machine)")
     kube_src, commit, etcd = _prepare_kubernetes(go, versions, work, say)
@@ -244,11 +266,8 @@ def ensure_binaries(versions: Versions, *, out: TextIO | None = None, root: Path
     etcd_src = _prepare_etcd(go, etcd, work)
     _go_build([*nice, go, "build", "-v", "-trimpath", "-ldflags", "-s -w", "-o", str(staging / "etcd"),
                "go.etcd.io/etcd/server/v3"], etcd_src, "etcd", say)
-    (staging / STAMP).write_text(json.dumps({"kubernetes": versions.kubernetes, "commit": commit, "etcd": etcd,
-                                             "seconds": round(time.monotonic() - started)}) + "\n")
-    if bin_dir.exists():
-        shutil.rmtree(bin_dir)
-    staging.rename(bin_dir)
+    publish_build(staging, bin_dir, {"kubernetes": versions.kubernetes, "commit": commit, "etcd": etcd,
+                                     "seconds": round(time.monotonic() - started)})
     say(f">> built in {time.monotonic() - started:.0f} s")
     return Binaries(bin_dir, versions.kubernetes, etcd)
 
@@ -318,16 +337,12 @@ def _build_pause(kube_src: Path, version: str, target: Path) -> None:
 
 def ensure_node_binaries(versions: Versions, *, out: TextIO | None = None, root: Path | None = None) -> NodeBinaries:
     """The node's binaries, built once per version from the same Kubernetes tree as the control plane."""
-    say = progress_printer(out)
     base = (root or cache_root()) / versions.kubernetes
     bin_dir = base / "node-bin"
     found = _cached_node(bin_dir, versions)
     if found:
         return found
-    go = find_go()
-    work = base / "src"
-    work.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
+    say, go, work, started = start_build(base, out)
     say(f">> building the node (kubelet, kube-proxy, CoreDNS, http-echo, pause) v{versions.kubernetes} into {bin_dir} "
         "(first time only; about 10 minutes on two idle cores)")
     kube_src, commit, _etcd = _prepare_kubernetes(go, versions, work, say)
@@ -351,10 +366,7 @@ def ensure_node_binaries(versions: Versions, *, out: TextIO | None = None, root:
               src, "http-echo", say, static=True)
     say(f">> compiling pause {pause} (build/pause/linux/pause.c)")
     _build_pause(kube_src, pause, staging / "pause")
-    (staging / STAMP).write_text(json.dumps({"kubernetes": versions.kubernetes, "commit": commit, "coredns": coredns,
-                                             "pause": pause, "seconds": round(time.monotonic() - started)}) + "\n")
-    if bin_dir.exists():
-        shutil.rmtree(bin_dir)
-    staging.rename(bin_dir)
+    publish_build(staging, bin_dir, {"kubernetes": versions.kubernetes, "commit": commit, "coredns": coredns,
+                                     "pause": pause, "seconds": round(time.monotonic() - started)})
     say(f">> node built in {time.monotonic() - started:.0f} s")
     return NodeBinaries(bin_dir, versions.kubernetes, coredns, pause)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from labs.env.local.build import _go_build, _run, find_go, go_module_dir, nice_prefix, progress_printer
+from labs.env.local.build import _go_build, _run, go_module_dir, nice_prefix, publish_build, start_build
 from labs.env.local.layout import LocalClusterError, Versions, cache_root
 
 __all__ = ["CILIUM_PROGRAMS", "REQUIRED", "CiliumBinaries", "cilium_base", "ensure_cilium_binaries",
@@ -96,15 +96,11 @@ def _writable_copy(go: str, version: str, work: Path, say) -> Path:
 def ensure_cilium_binaries(versions: Versions, *, out: TextIO | None = None,
                            root: Path | None = None) -> CiliumBinaries:
     """The cached Cilium binaries of the pinned version, building the missing ones first."""
-    say = progress_printer(out)
     found = cached_cilium_binaries(versions, root)
     if found:
         return found
     base = cilium_base(versions, root)
-    work = base / "src"
-    work.mkdir(parents=True, exist_ok=True)
-    go = find_go()
-    started = time.monotonic()
+    say, go, work, started = start_build(base, out)
     say(f">> building Cilium {versions.cilium} ({', '.join(CILIUM_PROGRAMS)}) into {base / 'bin'} (first time only; "
         "the agent alone is about 2100 packages: more than an hour cold on two busy cores, minutes when the Go "
         "build cache is warm)")
@@ -129,12 +125,9 @@ def ensure_cilium_binaries(versions: Versions, *, out: TextIO | None = None,
         _go_build([*argv, package], src, name, say)
         (staging / f"{name}.tmp").rename(staging / name)
         seconds[name] = round(time.monotonic() - one)
-    (staging / STAMP).write_text(json.dumps({"cilium": versions.cilium, "seconds": seconds,
-                                             "total": round(time.monotonic() - started)}) + "\n")
     bin_dir = base / "bin"
-    if bin_dir.exists():
-        shutil.rmtree(bin_dir)
-    staging.rename(bin_dir)
+    publish_build(staging, bin_dir, {"cilium": versions.cilium, "seconds": seconds,
+                                     "total": round(time.monotonic() - started)})
     say(f">> Cilium built in {time.monotonic() - started:.0f} s")
     found = cached_cilium_binaries(versions, root)
     if found is None:

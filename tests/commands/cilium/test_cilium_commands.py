@@ -17,15 +17,6 @@ from labs.commands.agent_exec import route
 from labs.commands.cilium.agent import endpoints
 from labs.commands.tabwriter import tabwrite
 
-POLICY = """
-apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata: {name: api-in, namespace: backend}
-spec:
-  endpointSelector: {matchLabels: {app: api}}
-  ingress: [{fromEndpoints: [{matchLabels: {app: web}}]}]
-"""
-
 # ENDPOINT(8)+3, "POLICY (ingress)"(16)+3, "POLICY (egress)"(15)+3, IDENTITY(8)+3, the longest label
 # (k8s:io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name=kube-system, 74)+3, IPv6(4)+3,
 # 10.244.1.10(11)+3, then STATUS: the second header line has one cell fewer ("\t%s\t%s\t\t\t\t\t\n"), which
@@ -42,12 +33,6 @@ def labels_of(app, namespace, extra=()):
              *extra, "k8s:io.cilium.k8s.policy.cluster=default", "k8s:io.cilium.k8s.policy.serviceaccount=default",
              f"k8s:io.kubernetes.pod.namespace={namespace}"]
     return found
-
-
-@pytest.fixture
-def cluster(sim):
-    sim.apply(POLICY)
-    return sim
 
 
 def block(ep_id, ingress, egress, identity, labels, ip):
@@ -305,13 +290,13 @@ GOLDEN_POLICY_GET = """[
 """
 
 
-def test_policy_get_prints_the_rules_as_the_agent_holds_them(cluster):
+def test_policy_get_prints_the_rules_as_the_agent_holds_them(cluster, api_in_policy):
     # the peer `{app: web}` in a CNP means web pods of the policy's own namespace (cilium-semantics.md §3.2)
     result = cilium.run_dbg(["policy", "get"], cluster)
     assert result.exit_code == 0 and result.stderr == ""
     text, revision = result.stdout.rsplit("Revision: ", 1)
     assert text == GOLDEN_POLICY_GET
-    cluster.apply(POLICY.replace("api-in", "api-in-2"))
+    cluster.apply(api_in_policy.replace("api-in", "api-in-2"))
     later = cilium.run_dbg(["policy", "get"], cluster).stdout
     assert int(later.rsplit("Revision: ", 1)[1]) == int(revision) + 1
 

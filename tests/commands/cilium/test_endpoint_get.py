@@ -16,24 +16,9 @@ import pytest
 
 from labs.commands import cilium
 
-POLICY = """
-apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata: {name: api-in, namespace: backend}
-spec:
-  endpointSelector: {matchLabels: {app: api}}
-  ingress: [{fromEndpoints: [{matchLabels: {app: web}}]}]
-"""
-
 LABELS = ["k8s:app=api", "k8s:io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name=backend",
           "k8s:io.cilium.k8s.policy.cluster=default", "k8s:io.cilium.k8s.policy.serviceaccount=default",
           "k8s:io.kubernetes.pod.namespace=backend"]
-
-
-@pytest.fixture
-def cluster(sim):
-    sim.apply(POLICY)
-    return sim
 
 
 def expected(cluster, audit: bool) -> list[dict]:
