@@ -78,7 +78,10 @@ def _store_on_live(cluster: Any, sources: list[str]) -> list[str]:
     sets = _read(sources)
     if sets is None:
         return []
-    wait = valid_wait()
+    try:
+        wait = valid_wait()
+    except ValueError as exc:  # the check reports it as its failure, nothing applied
+        raise ClusterError(str(exc)) from exc
     documents = [doc for manifest in sets for doc in manifest.documents]
     policies = [p for manifest in sets for p in manifest.policies if p.kind.startswith("Cilium")]
     try:
