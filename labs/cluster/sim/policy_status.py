@@ -1,9 +1,10 @@
 """The `Valid` condition Cilium's operator writes on CiliumNetworkPolicy / CiliumClusterwideNetworkPolicy.
 
-Source: cilium/cilium `operator/pkg/networkpolicy/validator.go` (`handleCNPEvent`, `updateCondition`): the
-operator runs `Rule.Sanitize()` on `spec` and every `specs[i]`, joins the errors (Go `errors.Join`, one per
-line) and sets `status.conditions[type=Valid]` to `False` with that message, or to `True` with
-"Policy validation succeeded". `kubectl get cnp` shows it in the VALID column (the CRD's
+Source: cilium/cilium v1.19.5 `operator/pkg/networkpolicy/cell.go` (`handleCNPEvent` :106, `updateCondition`
+:229; checked against the real operator by tests/realcluster/test_operator_validation.py): the operator
+runs `Rule.Sanitize()` on `spec` and every `specs[i]`, joins the errors (Go `errors.Join`, one per line) and
+sets `status.conditions[type=Valid]` to `False` with that message, or to `True` with "Policy validation
+succeeded". `kubectl get cnp` shows it in the VALID column (the CRD's
 additionalPrinterColumns, `pkg/k8s/apis/cilium.io/v2/cnp_types.go`). The API server accepts such a policy
 (`created`), the agent does not enforce it.
 

@@ -38,8 +38,8 @@ CILIUM_PROGRAMS: dict[str, tuple[str, tuple[str, ...]]] = {
 """Binary name -> (package in the module, build tags), as in the module's Makefiles (daemon/Makefile,
 operator/Makefile: cilium-operator-generic is ./operator with the generic IPAM provider tag)."""
 REQUIRED = ("cilium-agent", "cilium-dbg", "cilium-cni", "hubble")
-"""What the node runs or the tests call; Relay and the operator are built for completeness (the node's
-IPAM is `kubernetes`, which needs no operator, and the tests read Hubble from the agent's socket)."""
+"""What the node runs or the tests call; Relay is built for completeness (the tests read Hubble from the agent's
+socket). The operator is in CILIUM_PROGRAMS, so `cached_cilium_binaries` requires it: `up --cilium` starts it."""
 
 
 @dataclass(frozen=True)

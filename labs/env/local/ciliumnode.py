@@ -29,13 +29,14 @@ from labs.env.local.ciliumagent import (
     install_tools,
 )
 from labs.env.local.ciliumbuild import CiliumBinaries
+from labs.env.local.ciliumoperator import OPERATOR, healthz_ok, lease_holder, operator_args
 from labs.env.local.components import Paths
 from labs.env.local.layout import LocalClusterError
 from labs.env.local.nodeconfig import NODE_LINK, NODE_NAME, NodePaths, cni_bin_dir
 from labs.env.local.rest import AdminClient
 from labs.env.local.waiting import free_ports, wait_for
 
-__all__ = ["AGENT", "cni_conf_file", "node_pod_cidr", "up_cilium", "down_cilium", "cilium_requested"]
+__all__ = ["AGENT", "OPERATOR", "cni_conf_file", "node_pod_cidr", "up_cilium", "down_cilium", "cilium_requested"]
 
 AGENT = "cilium-agent"
 
@@ -85,6 +86,23 @@ def up_cilium(paths: Paths, npaths: NodePaths, binaries: CiliumBinaries, admin: 
     cni_conf_file(npaths).write_text(cni_conflist(cpaths))
     say(f">> the Cilium agent is ready after {time.monotonic() - started:.0f} s; API {cpaths.socket}, Hubble "
         f"{cpaths.hubble_socket}")
+    up_operator(paths, binaries, admin, deadline, say)
+
+
+def up_operator(paths: Paths, binaries: CiliumBinaries, admin: AdminClient, deadline: float,
+                say: Callable[[str], None]) -> None:
+    """Start the operator (labs.env.local.ciliumoperator) and wait until it answers /healthz and leads.
+
+    A lease left by an operator that was killed is taken over once it expires (15 s), under a new identity."""
+    say(f">> starting the Cilium operator {binaries.version} (it writes the policies' Valid condition)")
+    started = time.monotonic()
+    stale = lease_holder(admin)
+    (api_port,) = free_ports(1)
+    procs.start(OPERATOR, operator_args(binaries, paths.kubeconfig, api_port=api_port), paths.run, paths.logs)
+    wait_for("/healthz OK and the leader lease", lambda: healthz_ok(api_port) and lease_holder(admin) not in
+             ("", stale), deadline, paths, OPERATOR, interval=0.5)
+    say(f">> the Cilium operator leads after {time.monotonic() - started:.0f} s ({lease_holder(admin)}); log "
+        f"{paths.logs / (OPERATOR + '.log')}")
 
 
 def down_cilium(paths: Paths, npaths: NodePaths, say: Callable[[str], None]) -> str:

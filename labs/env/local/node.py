@@ -27,7 +27,7 @@ from labs.env.local import hostnet, procs
 from labs.env.local.build import ensure_node_binaries
 from labs.env.local.ciliumagent import CiliumPaths
 from labs.env.local.ciliumbuild import CiliumBinaries
-from labs.env.local.ciliumnode import AGENT, down_cilium, up_cilium
+from labs.env.local.ciliumnode import AGENT, OPERATOR, down_cilium, up_cilium
 from labs.env.local.components import Paths
 from labs.env.local.dns import coredns_objects
 from labs.env.local.images import build_images
@@ -59,7 +59,7 @@ __all__ = ["NODE_ORDER", "CILIUM_NODE_ORDER", "HOST_TOOLS", "APT_PACKAGES", "CIL
            "build_node"]
 
 NODE_ORDER = ("containerd", "kubelet", "kube-proxy")
-CILIUM_NODE_ORDER = ("containerd", "kubelet", AGENT)
+CILIUM_NODE_ORDER = ("containerd", "kubelet", AGENT, OPERATOR)
 """With Cilium (`--cilium`) the agent replaces kube-proxy, as on the course VM (kubeProxyReplacement: true)."""
 HOST_TOOLS = {"containerd": "containerd", "containerd-shim-runc-v2": "containerd", "ctr": "containerd",
               "runc": "runc", "iptables": "iptables", "ip": "iproute2", "ldd": "libc-bin", "curl": "curl",
@@ -351,7 +351,7 @@ def down_node(paths: Paths, *, out: TextIO) -> dict[str, str]:
         saved = json.loads(npaths.state.read_text())
     except (OSError, ValueError):
         saved = {}
-    for name in ("kube-proxy", AGENT, "kubelet"):
+    for name in ("kube-proxy", OPERATOR, AGENT, "kubelet"):
         results[name] = procs.stop(paths.run, name, timeout=20.0)
         say(f">> {name}: {results[name]}")
     binary = Path(str(saved.get("kube_proxy_binary") or "/nonexistent"))
