@@ -188,9 +188,26 @@ def live(admin_env):
     return LiveCluster(hubble=False, progress=False, timeout=10.0)
 
 
+def agent_environment(cluster: LocalCluster) -> dict[str, str]:
+    """What sourcing the cluster's `cilium.env` sets (PATH, CILIUM_SOCK, HUBBLE_SERVER, KUBECONFIG) when its node
+    runs the Cilium agent; {} for a bridge node. The live backend then reaches the host agent by itself."""
+    from labs.env.local.agentenv import agent_vars, applied, env_file
+    from labs.env.local.components import Paths
+    from labs.env.local.node import node_runs_cilium
+
+    paths = Paths(cluster.state_dir)
+    if not node_runs_cilium(paths):
+        return {}
+    binaries = cilium_binaries()
+    if binaries is None or not env_file(paths).exists():
+        _unavailable(f"the Cilium node in {cluster.state_dir} has no cilium.env or no built CLIs")
+    return applied(agent_vars(paths, binaries.directory), {"PATH": os.environ.get("PATH", "")})
+
+
 @pytest.fixture(scope="module")
 def node_live(node_cluster, tmp_path_factory):
-    """A LiveCluster on the node cluster, found by the course's own kubeconfig discovery."""
+    """A LiveCluster on the node cluster, found by the course's own kubeconfig discovery; on a Cilium node with
+    the cluster's `cilium.env` applied, so policy waits, facts and Hubble go to the host agent."""
     from labs.cluster.live.cluster import LiveCluster
 
     home = tmp_path_factory.mktemp("labs-home")
@@ -198,6 +215,8 @@ def node_live(node_cluster, tmp_path_factory):
         patch.setenv("KUBECONFIG", str(node_cluster.kubeconfig))
         patch.setenv("HOME", str(home))
         patch.setenv("LABS_HOME", str(home / "labs"))
-        for name in ("LABS_KUBE_CONTEXT", "LABS_BACKEND", "LABS_TRAINEE", "LABS_REPO"):
+        for name in ("LABS_KUBE_CONTEXT", "LABS_BACKEND", "LABS_TRAINEE", "LABS_REPO", "CILIUM_SOCK", "HUBBLE_SERVER"):
             patch.delenv(name, raising=False)
+        for name, value in agent_environment(node_cluster).items():
+            patch.setenv(name, value)
         yield LiveCluster(hubble=False, progress=False, timeout=10.0)

@@ -4,7 +4,9 @@ The API server accepts a policy at once; each agent imports it a moment later an
 revision. As cilium-cli's connectivity check does (cilium-cli/connectivity/check/policy.go in
 cilium/cilium: `cilium-dbg policy get -o jsonpath='{.revision}'` before, then `cilium-dbg policy wait
 <revision + 1> --max-wait-time N` in every agent after), the revisions are read before the change and
-waited for after it. Where the agents cannot be read (a workshop trainee may not exec into them, or an
+waited for after it. `policy wait` returns once every endpoint of the agent is `ready` with a realized
+revision at least the one asked for (cilium-dbg/cmd/policy_wait.go). The agents are pods or a host agent
+(`labs.cluster.live.agents`). Where they cannot be read (a workshop trainee may not exec into them, or an
 agent does not answer), a bounded settle time stands in. Either way the wait is bounded and settable.
 """
 
@@ -17,15 +19,14 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from labs.cluster.base import ClusterError
-from labs.cluster.live.api import KubeApi
-from labs.cluster.live.execpod import PodExec
+from labs.cluster.live.agents import CiliumAgents
 
-__all__ = ["PolicySync", "POLICY_KINDS", "DEFAULT_POLICY_WAIT", "DEFAULT_POLICY_SETTLE", "touches_policies"]
+__all__ = ["PolicySync", "POLICY_KINDS", "DEFAULT_POLICY_WAIT", "DEFAULT_POLICY_SETTLE", "touches_policies",
+           "revision_argv", "wait_argv"]
 
 POLICY_KINDS = ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "NetworkPolicy")
 DEFAULT_POLICY_WAIT = 30.0
 DEFAULT_POLICY_SETTLE = 3.0
-_AGENTS = "k8s-app=cilium"
 
 
 def touches_policies(labels: Iterable[str]) -> bool:
@@ -33,35 +34,48 @@ def touches_policies(labels: Iterable[str]) -> bool:
     return any(label.split(" ", 1)[0] in POLICY_KINDS for label in labels)
 
 
+def revision_argv() -> list[str]:
+    return ["cilium-dbg", "policy", "get", "-o", "jsonpath={.revision}"]
+
+
+def wait_argv(revision: int, seconds: int) -> list[str]:
+    return ["cilium-dbg", "policy", "wait", str(revision), "--max-wait-time", str(seconds)]
+
+
 @dataclass
 class PolicySync:
-    api: KubeApi
-    execer: PodExec
+    agents: CiliumAgents
     wait_timeout: float = DEFAULT_POLICY_WAIT
     settle: float = DEFAULT_POLICY_SETTLE
-    namespace: str = "kube-system"
     last: str = ""
     """How the last wait ended, for messages and tests."""
+    unreadable: str = ""
+    """Why the agents' revisions could not be read the last time, if they could not."""
 
     def _agents(self) -> list[str]:
         try:
-            pods = self.api.items(f"/api/v1/namespaces/{self.namespace}/pods", label_selector=_AGENTS)
-        except ClusterError:
+            return self.agents.names()
+        except ClusterError as exc:
+            self.unreadable = str(exc)
             return []
-        return [p["metadata"]["name"] for p in pods if (p.get("status") or {}).get("phase") == "Running"]
 
     def revisions(self) -> dict[str, int] | None:
         """Each running agent's policy revision, or None when any of them cannot be read."""
+        self.unreadable = ""
         agents = self._agents()
         if not agents:
+            self.unreadable = self.unreadable or f"no running agent ({self.agents.where})"
             return None
 
-        def one(pod: str) -> int | None:
-            result = self.execer.run(self.namespace, pod, ["cilium-dbg", "policy", "get", "-o",
-                                                           "jsonpath={.revision}"],
-                                     container="cilium-agent", timeout=10.0)
+        def one(agent: str) -> int | None:
+            result = self.agents.run(agent, revision_argv(), timeout=10.0)
             text = result.stdout.strip().strip("'")
-            return int(text) if result.exit_code == 0 and text.isdigit() else None
+            if result.exit_code == 0 and text.isdigit():
+                return int(text)
+            why = result.error or ("no answer within 10 s" if result.timed_out else
+                                   f"exit {result.exit_code}: {(result.stderr or result.stdout).strip()[-200:]}")
+            self.unreadable = f"`cilium-dbg policy get` on {agent}: {why}"
+            return None
 
         with ThreadPoolExecutor(max_workers=min(8, len(agents))) as pool:
             found = dict(zip(agents, pool.map(one, agents)))
@@ -72,13 +86,11 @@ class PolicySync:
     def wait(self, before: dict[str, int] | None) -> str:
         """Block until every agent passed its revision `before`, or the settle time when that is unknown."""
         if before:
-            seconds = str(max(1, math.ceil(self.wait_timeout)))
+            seconds = max(1, math.ceil(self.wait_timeout))
 
             def one(item: tuple[str, int]) -> bool:
-                pod, revision = item
-                result = self.execer.run(self.namespace, pod, ["cilium-dbg", "policy", "wait", str(revision + 1),
-                                                               "--max-wait-time", seconds],
-                                         container="cilium-agent", timeout=self.wait_timeout + 5.0)
+                agent, revision = item
+                result = self.agents.run(agent, wait_argv(revision + 1, seconds), timeout=self.wait_timeout + 5.0)
                 return result.exit_code == 0
 
             with ThreadPoolExecutor(max_workers=min(8, len(before))) as pool:
@@ -86,7 +98,7 @@ class PolicySync:
             if all(done):
                 self.last = f"realized by {len(done)} agent(s)"
                 return self.last
-            late = [pod for pod, ok in zip(before, done) if not ok]
+            late = [agent for agent, ok in zip(before, done) if not ok]
             self.last = f"not confirmed by {', '.join(late)} within {self.wait_timeout:g} s"
             return self.last
         time.sleep(self.settle)
