@@ -48,7 +48,7 @@ elif args == ["sleep"]:
 else:
     sys.exit("unknown command " + " ".join(args))
 """
-RULE = [{"endpointSelector": {}, "labels": [
+RULE = [{"endpointSelector": {}, "Labels": [
     {"key": "io.cilium.k8s.policy.derived-from", "value": "CiliumNetworkPolicy", "source": "k8s"},
     {"key": "io.cilium.k8s.policy.name", "value": "allow", "source": "k8s"},
     {"key": "io.cilium.k8s.policy.namespace", "value": "app", "source": "k8s"}]}]

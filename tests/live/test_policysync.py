@@ -21,7 +21,7 @@ spec:
 
 def rule(namespace: str, name: str, spec: str = "") -> dict:
     """A rule as `cilium-dbg policy get -o json` prints it: the policy's labels name where it comes from."""
-    return {"endpointSelector": {"matchLabels": {"any:app": spec}}, "labels": [
+    return {"endpointSelector": {"matchLabels": {"any:app": spec}}, "Labels": [
         {"key": "io.cilium.k8s.policy.derived-from", "value": "CiliumNetworkPolicy", "source": "k8s"},
         {"key": "io.cilium.k8s.policy.name", "value": name, "source": "k8s"},
         {"key": "io.cilium.k8s.policy.namespace", "value": namespace, "source": "k8s"},
@@ -160,3 +160,21 @@ def test_a_change_of_labels_only_has_nothing_to_wait_for(stub, cluster):
     changed = cluster.apply(relabelled.replace("ingress: [{}]", "ingress: [{fromEntities: [host]}]"))
     assert changed.spec_changed == ("CiliumNetworkPolicy app/deny-all",)
     assert cluster.policy_sync.last == "realized by 1 agent(s)"
+
+
+def test_rules_are_grouped_by_policy_as_cilium_1_19_prints_them():
+    """`cilium-dbg policy get -o json` of the 1.19.5 agent built here prints the repository's own rule type
+    (`Labels`, `Subject`, `L3`, `L4`), not api.Rule; a rule is told apart by the labels it was derived from."""
+    from labs.cluster.live.policysync import AgentPolicy
+
+    labels = [{"key": "io.cilium.k8s.policy.derived-from", "value": "CiliumNetworkPolicy", "source": "k8s"},
+              {"key": "io.cilium.k8s.policy.name", "value": "k8s-svc-account", "source": "k8s"},
+              {"key": "io.cilium.k8s.policy.namespace", "value": "default-bd7d5", "source": "k8s"},
+              {"key": "io.cilium.k8s.policy.uid", "value": "dc323fbf-e090-44d7-96e6-21f2312ab4eb", "source": "k8s"}]
+    rule = {"Tier": 0, "Priority": 0, "Authentication": None, "Log": {}, "Subject": {"matchLabels": {
+        "any.io.cilium.k8s.policy.serviceaccount": "leia", "k8s.io.kubernetes.pod.namespace": "default-bd7d5"}},
+        "L4": [{"ports": [{"port": "80", "protocol": "TCP"}]}], "Labels": labels, "DefaultDeny": True,
+        "Verdict": 0, "Ingress": True, "Node": False}
+    parsed = AgentPolicy.parse(json.dumps({"policy": json.dumps([rule]), "revision": 59}))
+    assert parsed.revision == 59
+    assert list(parsed.rules) == [("CiliumNetworkPolicy", "default-bd7d5", "k8s-svc-account")]

@@ -79,8 +79,9 @@ def rules_by_policy(text: str) -> dict[PolicyKey, str]:
     """`cilium-dbg policy get -o json`'s rules, grouped by the policy they come from, each group as canonical JSON."""
     groups: dict[PolicyKey, list[str]] = {}
     for rule in json.loads(text or "[]") or []:
-        labels = {str(lb.get("key", "")): str(lb.get("value", "")) for lb in rule.get("labels") or []
-                  if isinstance(lb, dict)}
+        # Cilium 1.19 prints the repository's own rule type (`Labels`, `Subject`, `L3`...); api.Rule has `labels`.
+        found = rule.get("Labels") or rule.get("labels") or [] if isinstance(rule, dict) else []
+        labels = {str(lb.get("key", "")): str(lb.get("value", "")) for lb in found if isinstance(lb, dict)}
         key = (labels.get(_LABEL + "derived-from", ""), labels.get(_LABEL + "namespace", ""),
                labels.get(_LABEL + "name", ""))
         groups.setdefault(key, []).append(json.dumps(rule, sort_keys=True))
