@@ -314,9 +314,11 @@ def test_live_backend_reaches_the_host_agent_for_policy_wait_facts_and_endpoints
     assert status.get("KubeProxyReplacement", "").startswith("True"), status
     ref = endpoint_ref(live, f"{NAMESPACE}/server")
     assert ref.host and ref.dbg == "cilium-dbg"
-    got = subprocess.run(["cilium-dbg", "endpoint", "get", str(ref.id), "-o", "jsonpath={.status.identity.labels}"],
-                         capture_output=True, text=True, timeout=30)
-    assert got.returncode == 0 and "k8s:app=server" in got.stdout, got.stdout + got.stderr
+    got = subprocess.run(["cilium-dbg", "endpoint", "get", str(ref.id), "-o", "json"], capture_output=True,
+                         text=True, timeout=30)  # the CLI on PATH, on CILIUM_SOCK: what `ref.dbg` says to type
+    assert got.returncode == 0, got.stderr
+    (endpoint,) = json.loads(got.stdout)  # `endpoint get` prints a list
+    assert "k8s:app=server" in endpoint["status"]["identity"]["labels"], endpoint["status"]["identity"]
 
 
 def test_live_backend_probe_correlates_real_flows(agent, monkeypatch):
