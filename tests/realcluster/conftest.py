@@ -202,8 +202,10 @@ def agent_environment(cluster: LocalCluster) -> dict[str, str]:
     if not node_runs_cilium(paths):
         return {}
     binaries = cilium_binaries()
-    if binaries is None or not env_file(paths).exists():
-        _unavailable(f"the Cilium node in {cluster.state_dir} has no cilium.env or no built CLIs")
+    if binaries is None:
+        _unavailable("the node runs Cilium but the Cilium binaries are not in the cache")
+    if not env_file(paths).exists():
+        _unavailable(f"the Cilium node in {cluster.state_dir} has no {env_file(paths).name} (written by `up --cilium`)")
     return applied(agent_vars(paths, binaries.directory), {"PATH": os.environ.get("PATH", "")})
 
 
@@ -214,12 +216,13 @@ def node_live(node_cluster, tmp_path_factory):
     from labs.cluster.live.cluster import LiveCluster
 
     home = tmp_path_factory.mktemp("labs-home")
+    agent = agent_environment(node_cluster)  # before HOME moves: the Cilium binaries are in ~/.cache
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KUBECONFIG", str(node_cluster.kubeconfig))
         patch.setenv("HOME", str(home))
         patch.setenv("LABS_HOME", str(home / "labs"))
         for name in ("LABS_KUBE_CONTEXT", "LABS_BACKEND", "LABS_TRAINEE", "LABS_REPO", "CILIUM_SOCK", "HUBBLE_SERVER"):
             patch.delenv(name, raising=False)
-        for name, value in agent_environment(node_cluster).items():
+        for name, value in agent.items():
             patch.setenv(name, value)
         yield LiveCluster(hubble=False, progress=False, timeout=10.0)
