@@ -7,8 +7,10 @@ from `kubectl get cep -n NS POD` (its status.id) or from `cilium-dbg endpoint li
 `%kubectl exec -n kube-system {ref.agent} -- cilium-dbg endpoint config {ref.id} PolicyAuditMode=Enabled`.
 
 Live: the CiliumEndpoint named like the pod (`status.id`), the pod's `spec.nodeName`, and the agent
-pod (label `k8s-app=cilium`, the chart's agent label) scheduled on that node. Simulated: the
-simulated agent answers for the lab's node, reached as `ds/cilium`.
+on that node as the live backend finds it (`labs.cluster.live.agents`): the agent pod (label
+`k8s-app=cilium`, the chart's agent label) scheduled there, or the host agent of CILIUM_SOCK, which
+`cilium-dbg` on this machine reaches directly (`EndpointRef.dbg` is the command either way). Simulated:
+the simulated agent answers for the lab's node, reached as `ds/cilium`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from labs.cluster.base import ClusterError
+from labs.cluster.live.agents import HostAgent, PodAgents
 
 __all__ = ["EndpointRef", "endpoint_ref"]
 
@@ -28,7 +31,15 @@ class EndpointRef:
     id: int
     """The endpoint ID (what Hubble prints as `ID` and `cilium-dbg` takes)."""
     agent: str
-    """The `kubectl exec -n kube-system` target of the agent that holds the endpoint."""
+    """The `kubectl exec -n kube-system` target of the agent that holds the endpoint (an agent pod), or the
+    host agent's name when the agent runs on this machine (`host`)."""
+    host: bool = False
+    """The agent is a host process: `cilium-dbg` on this machine reaches it (CILIUM_SOCK), no exec needed."""
+
+    @property
+    def dbg(self) -> str:
+        """The command that runs `cilium-dbg` in that agent: append its arguments."""
+        return "cilium-dbg" if self.host else f"kubectl exec -n kube-system {self.agent} -- cilium-dbg"
 
     def __str__(self) -> str:
         return f"endpoint {self.id} ({self.pod}), agent {self.agent}"
@@ -51,8 +62,8 @@ def endpoint_ref(cluster: Any, pod: str) -> EndpointRef:
         raise ClusterError(f"pod {pod} has no CiliumEndpoint with an ID yet: is it running "
                            f"(kubectl get cep -n {namespace} {name})?")
     node = ((api.get_or_none(f"/api/v1/namespaces/{namespace}/pods/{name}") or {}).get("spec") or {}).get("nodeName")
-    agents = [p for p in api.items("/api/v1/namespaces/kube-system/pods", label_selector="k8s-app=cilium")
-              if (p.get("spec") or {}).get("nodeName") == node]
-    if not agents:
-        raise ClusterError(f"no Cilium agent pod (label k8s-app=cilium) runs on node {node!r}, where {pod} is")
-    return EndpointRef(pod, int(ep_id), str(agents[0]["metadata"]["name"]))
+    agents = getattr(cluster, "agents", None) or PodAgents(api, getattr(cluster, "execer", None))
+    agent = agents.on_node(node)
+    if agent is None:
+        raise ClusterError(f"no Cilium agent runs on node {node!r}, where {pod} is (looked for {agents.where})")
+    return EndpointRef(pod, int(ep_id), agent, host=isinstance(agents, HostAgent))

@@ -8,7 +8,7 @@ from live_stub import KubeStub
 
 @pytest.fixture
 def isolated(tmp_path, monkeypatch):
-    """No real kubeconfig can leak in: repository, HOME and KUBECONFIG point into tmp_path."""
+    """No real kubeconfig or agent can leak in: repository, HOME and KUBECONFIG point into tmp_path."""
     repo = tmp_path / "repo"
     home = tmp_path / "home"
     repo.mkdir()
@@ -19,6 +19,8 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.delenv("LABS_KUBE_CONTEXT", raising=False)
     monkeypatch.delenv("LABS_BACKEND", raising=False)
     monkeypatch.delenv("LABS_TRAINEE", raising=False)
+    monkeypatch.delenv("CILIUM_SOCK", raising=False)  # a sourced cilium.env would send waits to a host agent
+    monkeypatch.delenv("HUBBLE_SERVER", raising=False)
     return tmp_path
 
 

@@ -19,7 +19,10 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import yaml
 
+from labs.cluster.live.agents import HostAgent
+from labs.cluster.live.policysync import PolicyChange, PolicySync
 from labs.env.local.ciliumagent import CiliumPaths, dbg
 from labs.env.local.ciliumbuild import CiliumBinaries
 from labs.env.local.components import Paths
@@ -131,15 +134,28 @@ class Agent:
         assert done.returncode == 0, done.stderr
         return int(done.stdout.strip())
 
+    def policy_sync(self) -> PolicySync:
+        """The live backend's wait, on this agent: imported (its rules show the change), then realized."""
+        path = f"{self.binaries.directory}{os.pathsep}{os.environ.get('PATH', '')}"
+        return PolicySync(HostAgent(str(self.paths.socket), path=path), wait_timeout=60)
+
+    def generation(self, name: str) -> str:
+        return self.kubectl("-n", NAMESPACE, "get", "cnp", name, "-o", "jsonpath={.metadata.generation}",
+                            "--ignore-not-found").stdout.strip()
+
     def apply_policy(self, text: str) -> None:
-        """Apply, then wait until the agent realized the new revision (as the live backend does)."""
-        before = self.policy_revision()
+        """Apply, then wait until the agent imported and realized it (as the live backend does). An apply that
+        leaves the spec as it was (`unchanged`, or only kubectl's annotation added) has nothing to wait for."""
+        name = yaml.safe_load(text)["metadata"]["name"]
+        sync = self.policy_sync()
+        before, generation = sync.revisions(), self.generation(name)
+        assert before, sync.unreadable
         done = self.kubectl("apply", "-f", "-", stdin=text)
         assert done.returncode == 0, done.stderr
-        if done.stdout.strip().endswith("unchanged"):  # in force already: no new revision to wait for
+        if self.generation(name) == generation:
             return
-        wait = self.dbg("policy", "wait", str(before + 1), "--max-wait-time", "30")
-        assert wait.returncode == 0, wait.stdout + wait.stderr
+        last = sync.wait(before, [PolicyChange(("CiliumNetworkPolicy", NAMESPACE, name), True)])
+        assert last == "realized by 1 agent(s)", last
 
 
 @pytest.fixture(scope="module")
@@ -264,19 +280,56 @@ def test_cilium_dbg_reads_the_running_agent(agent):
     assert "server-allow-client" in json.loads(policy.stdout)["policy"]  # the rule's derived-from labels
 
 
-def test_live_backend_probe_correlates_real_flows(agent, monkeypatch):
-    """The live backend's probe and correlation with the agent's Hubble read from its socket on the host."""
+def _host_agent_env(agent: Agent, monkeypatch) -> None:
+    """The environment `. <state>/cilium.env` gives a shell: the live backend finds the host agent through it."""
+    from labs.env.local.agentenv import agent_vars, applied, env_file
+
+    cluster_paths = Paths(agent.cluster.state_dir)
+    assert env_file(cluster_paths).exists(), "the Cilium node wrote no cilium.env"
+    values = applied(agent_vars(cluster_paths, agent.binaries.directory), {"PATH": os.environ.get("PATH", "")})
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    for name in ("LABS_KUBE_CONTEXT", "LABS_BACKEND", "LABS_TRAINEE", "LABS_REPO"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_live_backend_reaches_the_host_agent_for_policy_wait_facts_and_endpoints(agent, monkeypatch):
+    """With cilium.env applied, LiveCluster waits on the host agent's `cilium-dbg policy wait` (not the settle
+    time), reads its `cilium-dbg status`, and endpoint_ref names it."""
+    from labs.cluster.live.agents import HostAgent
     from labs.cluster.live.cluster import LiveCluster
-    from labs.env.local.agentflows import LocalAgentHubble
+    from labs.commands.endpoint_ref import endpoint_ref
+
+    _host_agent_env(agent, monkeypatch)
+    live = LiveCluster(progress=False, timeout=10.0)
+    assert live.agents == HostAgent(str(agent.paths.socket), f"unix://{agent.paths.hubble_socket}")
+    live.delete_policies(namespaces=[NAMESPACE])
+    before = agent.policy_revision()
+    live.apply(ALLOW_CLIENT)
+    assert live.policy_sync.last == "realized by 1 agent(s)", live.policy_sync.last
+    assert agent.policy_revision() > before
+    dropped = agent.curl("intruder", f"http://{_ip(agent, 'server')}:8080/")
+    assert dropped.returncode == CURL_TIMEOUT, (dropped.returncode, dropped.stdout, dropped.stderr)
+    status = live.info().extra.get("agent_status", {})
+    assert status.get("KubeProxyReplacement", "").startswith("True"), status
+    ref = endpoint_ref(live, f"{NAMESPACE}/server")
+    assert ref.host and ref.dbg == "cilium-dbg"
+    got = subprocess.run(["cilium-dbg", "endpoint", "get", str(ref.id), "-o", "json"], capture_output=True,
+                         text=True, timeout=30)  # the CLI on PATH, on CILIUM_SOCK: what `ref.dbg` says to type
+    assert got.returncode == 0, got.stderr
+    (endpoint,) = json.loads(got.stdout)  # `endpoint get` prints a list
+    assert "k8s:app=server" in endpoint["status"]["identity"]["labels"], endpoint["status"]["identity"]
+
+
+def test_live_backend_probe_correlates_real_flows(agent, monkeypatch):
+    """The live backend's probe and correlation with the host agent's Hubble (found through HUBBLE_SERVER)."""
+    from labs.cluster.live.cluster import LiveCluster
     from labs.outcomes import Outcome
     from labs.probes import Probe, parse_target
 
     agent.apply_policy(ALLOW_CLIENT)
-    monkeypatch.setenv("KUBECONFIG", str(agent.cluster.kubeconfig))
-    for name in ("LABS_KUBE_CONTEXT", "LABS_BACKEND", "LABS_TRAINEE", "LABS_REPO"):
-        monkeypatch.delenv(name, raising=False)
-    reader = LocalAgentHubble(agent.binaries.path("hubble"), agent.paths.hubble_socket)
-    live = LiveCluster(flow_reader=reader, progress=False, timeout=10.0)
+    _host_agent_env(agent, monkeypatch)
+    live = LiveCluster(progress=False, timeout=10.0)
     server = parse_target(f"{NAMESPACE}/server")
     results = live.probe_many([Probe(f"{NAMESPACE}/client", server, 8080),
                                Probe(f"{NAMESPACE}/intruder", server, 8080)])
@@ -321,12 +374,7 @@ def test_magics_run_the_real_hubble_and_cilium_dbg_against_the_agent(agent, monk
     from labs.cluster.live.cluster import LiveCluster
     from labs.commands.magics import run_command
 
-    monkeypatch.setenv("PATH", f"{agent.binaries.path('hubble').parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    monkeypatch.setenv("HUBBLE_SERVER", f"unix://{agent.paths.hubble_socket}")
-    monkeypatch.setenv("CILIUM_SOCK", str(agent.paths.socket))
-    monkeypatch.setenv("KUBECONFIG", str(agent.cluster.kubeconfig))
-    for name in ("LABS_KUBE_CONTEXT", "LABS_BACKEND", "LABS_TRAINEE", "LABS_REPO"):
-        monkeypatch.delenv(name, raising=False)
+    _host_agent_env(agent, monkeypatch)
     live = LiveCluster(hubble=False, progress=False, timeout=10.0)
     agent.apply_policy(ALLOW_CLIENT)
     since = (datetime.now(timezone.utc) - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

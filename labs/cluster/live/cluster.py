@@ -1,7 +1,8 @@
 """`LiveCluster`: the `Cluster` interface on a real cluster running Cilium.
 
 Same Probe in, same ProbeResult out as the simulated backend. Reads and writes go through the
-bounded `KubeApi`; probes, Hubble reads and agent status through `PodExec` (exec in pods);
+bounded `KubeApi`; probes through `PodExec` (exec in pods); policy waits, Hubble reads and agent status
+through `CiliumAgents` (exec in the agent pods, or the host agent's own CLIs);
 flows are correlated with probes after each batch.
 """
 
@@ -16,6 +17,7 @@ from typing import Any, Iterable, Sequence
 import yaml
 
 from labs.cluster.base import DEFAULT_PROBE_TIMEOUT, ApplyResult, ClusterError, ClusterInfo
+from labs.cluster.live.agents import CiliumAgents, find_agents
 from labs.cluster.live.api import ApiError, KubeApi, resource_path
 from labs.cluster.live.apply import LAB_LABEL, ResourceMapper, apply_documents, delete_documents, namespace_object
 from labs.cluster.live.connect import DEFAULT_CONNECT_TIMEOUT, Connection, connect
@@ -24,7 +26,13 @@ from labs.cluster.live.correlate import attribute, flows_for
 from labs.cluster.live.execpod import KubernetesExec, PodExec
 from labs.cluster.live.facts import agent_status, cilium_config, identity_of, nodes, relay_status
 from labs.cluster.live.hubble import AgentExecHubble, FlowReader
-from labs.cluster.live.policysync import DEFAULT_POLICY_SETTLE, DEFAULT_POLICY_WAIT, PolicySync, touches_policies
+from labs.cluster.live.policysync import (
+    DEFAULT_POLICY_SETTLE,
+    DEFAULT_POLICY_WAIT,
+    PolicySync,
+    policy_changes,
+    touches_policies,
+)
 from labs.cluster.live.probe import ProbeRunner
 from labs.cluster.live.progress import Progress, make_progress
 from labs.cluster.live.trainee_scope import read_namespaces, selector_matches, trainee_namespace_names
@@ -74,7 +82,8 @@ class LiveCluster:
                  timeout: float = DEFAULT_CONNECT_TIMEOUT, execer: PodExec | None = None,
                  flow_reader: FlowReader | None = None, hubble: bool = True, reason: str | None = None,
                  lab: str | None = None, flow_settle: float = 1.0, progress: bool = True,
-                 policy_wait: float = DEFAULT_POLICY_WAIT, policy_settle: float = DEFAULT_POLICY_SETTLE):
+                 policy_wait: float = DEFAULT_POLICY_WAIT, policy_settle: float = DEFAULT_POLICY_SETTLE,
+                 agents: CiliumAgents | None = None):
         self.connection = connection or connect(context=context, timeout=timeout)
         if not self.connection.cilium_installed:
             raise ClusterError(f"The cluster at {self.connection.api.server!r} ({self.connection.where}) answers, but "
@@ -82,7 +91,10 @@ class LiveCluster:
                                "`vagrant up --provision`, or set LABS_BACKEND=sim.")
         self.api: KubeApi = self.connection.api
         self.execer: PodExec = execer or KubernetesExec(self.api.client)
-        reader = flow_reader or _workshop_flow_reader(self.api) or AgentExecHubble(self.api, self.execer)
+        self.agents: CiliumAgents = agents or find_agents(self.api, self.execer)
+        """The Cilium agents: pods reached by exec, or a host agent (CILIUM_SOCK); see `labs.cluster.live.agents`."""
+        reader = flow_reader or _workshop_flow_reader(self.api) or AgentExecHubble(self.api, self.execer,
+                                                                                   agents=self.agents)
         self.flow_reader: FlowReader | None = reader if hubble else None
         self.reason = reason or (f"live: {self.connection.api.server} ({self.connection.choice.label}, context "
                                  f"{self.connection.choice.context!r}), Cilium "
@@ -92,7 +104,7 @@ class LiveCluster:
         self.show_progress = progress
         self.mapper = ResourceMapper(self.api)
         self.runner = ProbeRunner(self.api, self.execer)
-        self.policy_sync = PolicySync(self.api, self.execer, wait_timeout=policy_wait, settle=policy_settle)
+        self.policy_sync = PolicySync(self.agents, wait_timeout=policy_wait, settle=policy_settle)
 
     def _progress(self, title: str) -> Progress | None:
         return make_progress(title) if self.show_progress else None
@@ -126,7 +138,7 @@ class LiveCluster:
         status: dict[str, str] = {}
         if agent:
             try:
-                status = agent_status(self.api, self.execer, timeout=10.0)
+                status = agent_status(self.agents, timeout=10.0)
             except ClusterError as exc:
                 extra["agent_error"] = str(exc)
         if status:
@@ -241,7 +253,7 @@ class LiveCluster:
         if wait:
             wait_ready(self.api, targets, timeout=timeout, progress=self._progress("apply"))
             if touches_policies((*result.created, *result.configured)):
-                self.policy_sync.wait(before)
+                self.policy_sync.wait(before, policy_changes(applied=(*result.created, *result.spec_changed)))
         return result
 
     def delete(self, sources: Iterable[str] | str, *, timeout: float = 120.0) -> ApplyResult:
@@ -250,7 +262,7 @@ class LiveCluster:
         result, gone = delete_documents(self.api, list(manifest.documents), mapper=self.mapper)
         wait_gone(self.api, [(t.label, t.path) for t in gone], timeout=timeout, progress=self._progress("delete"))
         if touches_policies(result.deleted):
-            self.policy_sync.wait(before)
+            self.policy_sync.wait(before, policy_changes(deleted=result.deleted))
         return result
 
     def ensure_namespace(self, name: str, *, lab: str | None = None, labels: dict[str, str] | None = None) -> bool:
@@ -296,7 +308,7 @@ class LiveCluster:
                     if self.api.delete(resource_path(api_version, plural, namespace=ns, name=name)):
                         deleted.append(f"{kind} {ns}/{name}")
         if deleted:
-            self.policy_sync.wait(before)
+            self.policy_sync.wait(before, policy_changes(deleted=deleted))
         return ApplyResult(deleted=tuple(deleted))
 
     # Probes and flows ---------------------------------------------------------------------------

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from labs.cluster.base import NodeInfo
+from labs.cluster.live.agents import CiliumAgents
 from labs.cluster.live.api import KubeApi
-from labs.cluster.live.execpod import PodExec
 
 __all__ = ["CiliumConfig", "cilium_config", "nodes", "workload_ready", "relay_status", "identity_of",
            "agent_status", "parse_agent_status", "ROLE_PREFIX"]
@@ -105,13 +105,10 @@ def parse_agent_status(text: str) -> dict[str, str]:
     return found
 
 
-def agent_status(api: KubeApi, execer: PodExec, *, namespace: str = "kube-system",
-                 timeout: float = 15.0) -> dict[str, str]:
-    """`cilium-dbg status` of the first running agent, parsed; {} when no agent answers."""
-    pods = api.items(f"/api/v1/namespaces/{namespace}/pods", label_selector="k8s-app=cilium")
-    running = [p for p in pods if (p.get("status") or {}).get("phase") == "Running"]
-    if not running:
+def agent_status(agents: CiliumAgents, *, timeout: float = 15.0) -> dict[str, str]:
+    """`cilium-dbg status` of the first running agent (a pod, or the host agent), parsed; {} when none answers."""
+    names = agents.names()
+    if not names:
         return {}
-    result = execer.run(namespace, running[0]["metadata"]["name"], ["cilium-dbg", "status"],
-                        container="cilium-agent", timeout=timeout)
+    result = agents.run(names[0], ["cilium-dbg", "status"], timeout=timeout)
     return parse_agent_status(result.stdout) if result.exit_code == 0 else {}

@@ -1,5 +1,6 @@
-"""Read Hubble flows of a time window: `hubble observe -o jsonpb` run in every Cilium agent pod (the agent
-image ships the CLI) and merged, or a host `hubble` CLI through `sh` with `--port-forward` when present.
+"""Read Hubble flows of a time window: `hubble observe -o jsonpb` run against every Cilium agent (in each
+agent pod, whose image ships the CLI, or the host agent's `hubble` on PATH) and merged, or a host `hubble`
+CLI through `sh` with `--port-forward` to Relay when present.
 
 Lines are GetFlowsResponse JSON exactly as the CLI prints them; they are kept as dicts (the course's
 flow parser, `labs.flows`, reads the same shape from both backends).
@@ -15,14 +16,12 @@ from datetime import datetime, timezone
 from typing import Any, Protocol, Sequence
 
 from labs.cluster.base import ClusterError
+from labs.cluster.live.agents import AGENT_SELECTOR, CiliumAgents, HostAgent, PodAgents
 from labs.cluster.live.api import KubeApi
 from labs.cluster.live.execpod import PodExec
 
 __all__ = ["FlowReader", "AgentExecHubble", "HostHubbleCli", "parse_jsonpb", "merge_flows", "observe_args",
            "rfc3339", "flow_time", "AGENT_SELECTOR"]
-
-AGENT_SELECTOR = "k8s-app=cilium"
-
 
 class FlowReader(Protocol):
     """Flows seen between `since` and `until` (oldest first)."""
@@ -87,40 +86,42 @@ def merge_flows(groups: Sequence[list[dict[str, Any]]], limit: int) -> list[dict
 
 @dataclass
 class AgentExecHubble:
-    """`hubble observe` in each agent pod's `cilium-agent` container, concurrently, merged."""
+    """`hubble observe` against every Cilium agent (`labs.cluster.live.agents`), concurrently, merged: in each
+    agent pod's `cilium-agent` container by default, or the host agent's `hubble` when `agents` says so."""
 
     api: KubeApi
     execer: PodExec
     namespace: str = "kube-system"
     container: str = "cilium-agent"
     errors: list[str] = field(default_factory=list)
+    agents: CiliumAgents | None = None
 
-    def agent_pods(self) -> list[dict[str, Any]]:
-        pods = self.api.items(f"/api/v1/namespaces/{self.namespace}/pods", label_selector=AGENT_SELECTOR)
-        return [p for p in pods if (p.get("status") or {}).get("phase") == "Running"]
+    def _agents(self) -> CiliumAgents:
+        return self.agents or PodAgents(self.api, self.execer, self.namespace, self.container)
 
     def observe(self, *, since: datetime, until: datetime | None = None, limit: int = 10_000,
                 timeout: float = 20.0) -> list[dict[str, Any]]:
-        pods = self.agent_pods()
-        if not pods:
+        agents = self._agents()
+        names = agents.names()
+        if not names:
             raise ClusterError(f"No running Cilium agent pod ({AGENT_SELECTOR}) in namespace {self.namespace!r}, so "
                                "Hubble cannot be read. Check `kubectl -n kube-system get pods -l k8s-app=cilium`.")
         argv = ["hubble", *observe_args(since=since, until=until, limit=limit)]
 
-        def one(pod: dict[str, Any]) -> list[dict[str, Any]]:
-            name = pod["metadata"]["name"]
-            result = self.execer.run(self.namespace, name, argv, container=self.container, timeout=timeout)
+        def one(name: str) -> list[dict[str, Any]]:
+            label = name if isinstance(agents, HostAgent) else f"{self.namespace}/{name}"
+            result = agents.run(name, argv, timeout=timeout)
             if result.error or result.timed_out or result.exit_code not in (0, None):
                 why = result.error or ("no answer within " f"{timeout:g} s" if result.timed_out else
                                        f"exit {result.exit_code}: {result.stderr.strip()[-300:]}")
-                self.errors.append(f"{self.namespace}/{name}: {why}")
+                self.errors.append(f"{label}: {why}")
                 return []
-            return parse_jsonpb(result.stdout, source=f"hubble observe in {self.namespace}/{name}")
+            return parse_jsonpb(result.stdout, source=f"hubble observe in {label}")
 
         self.errors.clear()
-        with ThreadPoolExecutor(max_workers=min(8, len(pods))) as pool:
-            groups = list(pool.map(one, pods))
-        if self.errors and len(self.errors) == len(pods):
+        with ThreadPoolExecutor(max_workers=min(8, len(names))) as pool:
+            groups = list(pool.map(one, names))
+        if self.errors and len(self.errors) == len(names):
             raise ClusterError("Hubble could not be read from any Cilium agent: " + "; ".join(self.errors)
                                + ". Check that Hubble is enabled (`cilium-dbg status` shows Hubble: Ok).")
         return merge_flows(groups, limit)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from labs.env.local import ciliumhost, hostnet, procs
+from labs.env.local.agentenv import env_file, write_env_file
 from labs.env.local.ciliumagent import (
     CNI_NAME,
     CiliumPaths,
@@ -84,8 +85,11 @@ def up_cilium(paths: Paths, npaths: NodePaths, binaries: CiliumBinaries, admin: 
     wait_for("`cilium-dbg status --brief` OK", lambda: agent_ready(binaries, cpaths), deadline, paths, AGENT,
              interval=1.0)
     cni_conf_file(npaths).write_text(cni_conflist(cpaths))
+    env = write_env_file(paths, binaries.directory)
     say(f">> the Cilium agent is ready after {time.monotonic() - started:.0f} s; API {cpaths.socket}, Hubble "
         f"{cpaths.hubble_socket}")
+    say(f">> cilium-dbg, hubble and the live backend reach it after `. {env}` (PATH, CILIUM_SOCK, HUBBLE_SERVER, "
+        "KUBECONFIG)")
     up_operator(paths, binaries, admin, deadline, say)
 
 
@@ -116,6 +120,7 @@ def down_cilium(paths: Paths, npaths: NodePaths, say: Callable[[str], None]) -> 
     except (OSError, ValueError):
         saved = {}
     cni_conf_file(npaths).unlink(missing_ok=True)
+    env_file(paths).unlink(missing_ok=True)
     cgroup_root = Path(saved.get("cgroup_root") or cpaths.cgroup_fallback)
     detached = ciliumhost.detach_cgroup_programs(cgroup_root)
     chains = ciliumhost.delete_iptables_chains()
