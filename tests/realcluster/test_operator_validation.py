@@ -6,7 +6,7 @@ seed's deny-all (`ingress: []` alone) VALID False and a valid policy VALID True;
 real API server (the CRD's printer column in `kubectl get cnp`, and `status.conditions`), then compared with
 the simulator's `kubectl get cnp` for the same two documents. Lab 09's pitfall check on the live backend
 keeps the deny-all stored and reports the operator's condition, as it does on the simulator.
-Runs with the Cilium stage (LABS_LOCAL_CLUSTER_CILIUM=1), like tests/realcluster/test_cilium_node.py.
+Runs on the Cilium node (the Cilium stage built, as `.ci/run` builds it), like tests/realcluster/test_cilium_node.py.
 """
 
 from __future__ import annotations
