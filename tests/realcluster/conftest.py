@@ -211,12 +211,13 @@ def node_live(node_cluster, tmp_path_factory):
     from labs.cluster.live.cluster import LiveCluster
 
     home = tmp_path_factory.mktemp("labs-home")
+    agent_env = agent_environment(node_cluster)  # before HOME moves: the built CLIs are in ~/.cache
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KUBECONFIG", str(node_cluster.kubeconfig))
         patch.setenv("HOME", str(home))
         patch.setenv("LABS_HOME", str(home / "labs"))
         for name in ("LABS_KUBE_CONTEXT", "LABS_BACKEND", "LABS_TRAINEE", "LABS_REPO", "CILIUM_SOCK", "HUBBLE_SERVER"):
             patch.delenv(name, raising=False)
-        for name, value in agent_environment(node_cluster).items():
+        for name, value in agent_env.items():
             patch.setenv(name, value)
         yield LiveCluster(hubble=False, progress=False, timeout=10.0)
