@@ -6,6 +6,28 @@ import textwrap
 
 import pytest
 
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Keep `xdist_group` working under pytest 9: pytest-xdist 3.8 (`--dist loadgroup`) puts the group into
+    `item._nodeid`, which pytest 9 no longer reads (`Node.nodeid` is `str(self._id)`), so every group was
+    silently spread over the workers: the node-cluster tests ran on two workers at once against one cluster,
+    one worker's teardown deleting the namespace and policies the other was probing (docs/live.md). The suffix
+    `@<group>` is what xdist's LoadGroupScheduling splits on."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    try:
+        from _pytest.nodeid import coerce_node_id
+    except ImportError:  # pytest 8: xdist's own suffix is read
+        return
+
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})
+        suffix = "@" + "_".join(names)
+        if names and not item.nodeid.endswith(suffix):
+            item._id = coerce_node_id(item.nodeid + suffix)
+
 WORKLOADS = textwrap.dedent("""
     apiVersion: v1
     kind: Namespace

@@ -55,6 +55,9 @@ class ApplyResult:
     configured: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
     deleted: tuple[str, ...] = ()
+    spec_changed: tuple[str, ...] = ()
+    """Of `configured`, those whose spec changed (metadata.generation rose), not only labels or annotations:
+    a policy the agents must import again (live backend)."""
 
     def summary(self) -> str:
         parts = [f"{len(v)} {k}" for k, v in (("created", self.created), ("configured", self.configured),

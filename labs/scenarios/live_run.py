@@ -22,6 +22,7 @@ from labs.cluster.live.api import ApiError, resource_path
 from labs.cluster.live.apply import apply_documents, delete_documents
 from labs.cluster.live.cluster import LiveCluster
 from labs.cluster.live.outside import OutsideSetupError, entry_address
+from labs.cluster.live.policysync import policy_changes
 from labs.cluster.live.wait import wait_gone, wait_ready
 from labs.manifests import load_text
 from labs.outcomes import Outcome
@@ -143,7 +144,7 @@ def _cleanup(cluster: LiveCluster, plan: WorkloadPlan, timeout: float, say: Say)
                     before = cluster.policy_sync.revisions()
                     result, _ = delete_documents(cluster.api, docs, mapper=cluster.mapper)
                     if result.deleted:
-                        cluster.policy_sync.wait(before)
+                        cluster.policy_sync.wait(before, policy_changes(deleted=result.deleted))
                 continue
             _, gone = delete_documents(cluster.api, docs, mapper=cluster.mapper)
             wait_gone(cluster.api, [(t.label, t.path) for t in gone], timeout=timeout,
@@ -212,8 +213,9 @@ def run_live(scenario: Scenario, cluster: LiveCluster, *, facts: ClusterFacts, p
             if policies:
                 with POLICY_CHANGES:
                     before = cluster.policy_sync.revisions()
-                    apply_documents(cluster.api, policies, mapper=cluster.mapper)
-                    run.policy_wait = cluster.policy_sync.wait(before)
+                    applied, _ = apply_documents(cluster.api, policies, mapper=cluster.mapper)
+                    run.policy_wait = cluster.policy_sync.wait(
+                        before, policy_changes(applied=(*applied.created, *applied.spec_changed)))
                 say(f"  policies: {run.policy_wait}")
             probes = [plan.probes[i].probe for i in runnable]
             results = cluster.probe_many([p for p in probes if p is not None], timeout=probe_timeout,

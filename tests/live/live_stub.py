@@ -273,6 +273,11 @@ class KubeStub:
         old = self.objects.get(key)
         merged = copy.deepcopy(obj)
         changed = old is None or _essence(old) != _essence(merged)
+        # metadata.generation rises with the spec only (labels and annotations leave it), as the server does.
+        respecified = old is None or {k: v for k, v in _essence(old).items() if k != "metadata"} != \
+            {k: v for k, v in _essence(merged).items() if k != "metadata"}
+        generation = int((old or {}).get("metadata", {}).get("generation") or 0)
+        merged["metadata"]["generation"] = generation + 1 if respecified else generation
         if old is not None:
             merged["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
             if "status" in old:

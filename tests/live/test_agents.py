@@ -23,26 +23,35 @@ from labs.cluster.live.agents import HostAgent, PodAgents, find_agents
 from labs.cluster.live.execpod import ExecResult
 from labs.cluster.live.facts import agent_status
 from labs.cluster.live.hubble import AgentExecHubble
-from labs.cluster.live.policysync import PolicySync
+from labs.cluster.live.policysync import AgentPolicy, PolicyChange, PolicySync
 
-FAKE_DBG = r"""#!/bin/sh
-# A stand-in cilium-dbg: the revision is in $FAKE_DIR/revision; each call is logged with CILIUM_SOCK.
-printf '%s|%s\n' "$CILIUM_SOCK" "$*" >> "$FAKE_DIR/calls"
-case "$1 $2" in
-  "policy get") printf '%s' "$(cat "$FAKE_DIR/revision")"; exit 0 ;;
-  "policy wait")
-    want=$3; seconds=$5; waited=0
-    while [ "$(cat "$FAKE_DIR/revision")" -lt "$want" ]; do
-      if [ "$waited" -ge "$((seconds * 10))" ]; then echo "1 endpoints still not ready" >&2; exit 1; fi
-      sleep 0.1; waited=$((waited + 1))
-    done
-    exit 0 ;;
-  "status ") printf 'KubeProxyReplacement:    True   [ciliumlab0]\nCilium:                  Ok   1.19.5\n'; exit 0 ;;
-  "sleep ") sleep 30 ;;
-esac
-echo "unknown command $*" >&2
-exit 1
+FAKE_DBG = r"""#!/usr/bin/env python3
+# A stand-in cilium-dbg: revision and rules in $FAKE_DIR; each call is logged with CILIUM_SOCK.
+import json, os, sys, time
+d, args = os.environ["FAKE_DIR"], sys.argv[1:]
+with open(os.path.join(d, "calls"), "a") as log:
+    log.write(os.environ.get("CILIUM_SOCK", "") + "|" + " ".join(args) + "\n")
+def revision():
+    return int(open(os.path.join(d, "revision")).read())
+if args[:2] == ["policy", "get"]:
+    print(json.dumps({"policy": open(os.path.join(d, "rules")).read(), "revision": revision()}))
+elif args[:2] == ["policy", "wait"]:
+    end = time.monotonic() + int(args[4])
+    while revision() < int(args[2]):
+        if time.monotonic() > end:
+            sys.exit("1 endpoints still not ready")
+        time.sleep(0.05)
+elif args == ["status"]:
+    print("KubeProxyReplacement:    True   [ciliumlab0]\nCilium:                  Ok   1.19.5")
+elif args == ["sleep"]:
+    time.sleep(30)
+else:
+    sys.exit("unknown command " + " ".join(args))
 """
+RULE = [{"endpointSelector": {}, "Labels": [
+    {"key": "io.cilium.k8s.policy.derived-from", "value": "CiliumNetworkPolicy", "source": "k8s"},
+    {"key": "io.cilium.k8s.policy.name", "value": "allow", "source": "k8s"},
+    {"key": "io.cilium.k8s.policy.namespace", "value": "app", "source": "k8s"}]}]
 FAKE_HUBBLE = r"""#!/bin/sh
 printf '%s|%s\n' "$HUBBLE_SERVER" "$*" >> "$FAKE_DIR/hubble-calls"
 cat "$FAKE_DIR/flows"
@@ -58,12 +67,13 @@ def host(tmp_path, monkeypatch):
         (bin_dir / name).write_text(text)
         (bin_dir / name).chmod(0o755)
     (tmp_path / "revision").write_text("5")
+    (tmp_path / "rules").write_text("[]")
     (tmp_path / "flows").write_text("")
     path = tmp_path / "cilium.sock"
     server = socket.socket(socket.AF_UNIX)
     server.bind(str(path))
     monkeypatch.setenv("FAKE_DIR", str(tmp_path))
-    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin:/usr/local/bin")
     yield HostAgent(str(path), f"unix://{tmp_path / 'hubble.sock'}")
     server.close()
 
@@ -81,22 +91,32 @@ def test_cilium_sock_selects_the_host_agent_else_the_agent_pods():
     assert isinstance(find_agents(None, None, environ={}), PodAgents)
 
 
-def test_policy_wait_on_the_host_agent_reads_the_revision_then_waits_for_the_next(host, tmp_path):
+def imported(tmp_path: Path, revision: int) -> None:
+    """What the agent does when it imports the policy: its rules show it, its revision rises."""
+    (tmp_path / "rules").write_text(json.dumps(RULE))
+    (tmp_path / "revision").write_text(str(revision))
+
+
+def test_policy_wait_on_the_host_agent_waits_for_the_import_then_the_revision(host, tmp_path):
     sync = PolicySync(host, wait_timeout=5, settle=0.1)
     before = sync.revisions()
-    assert before == {host.name: 5}
-    threading.Timer(0.5, lambda: (tmp_path / "revision").write_text("6")).start()
+    assert before == {host.name: AgentPolicy(5, {})}
+    (tmp_path / "revision").write_text("6")  # a bump that changes no rule (named ports): not the policy
+    threading.Timer(0.6, imported, args=(tmp_path, 7)).start()
     started = time.monotonic()
-    assert sync.wait(before) == "realized by 1 agent(s)"
-    assert time.monotonic() - started >= 0.5
-    assert calls(tmp_path) == [[host.socket, "policy get -o jsonpath={.revision}"],
-                               [host.socket, "policy wait 6 --max-wait-time 5"]]
+    assert sync.wait(before, [PolicyChange(("CiliumNetworkPolicy", "app", "allow"), True)]) == "realized by 1 agent(s)"
+    assert time.monotonic() - started >= 0.6
+    seen = calls(tmp_path)
+    assert {sock for sock, _ in seen} == {host.socket}
+    assert seen[0][1] == "policy get -o json" and seen[-1][1] == "policy wait 7 --max-wait-time 5"
+    assert all(args == "policy get -o json" for _, args in seen[:-1])
 
 
-def test_a_host_agent_that_never_catches_up_is_named_and_the_wait_ends(host, tmp_path):
+def test_a_host_agent_that_never_imports_is_named_and_the_wait_ends(host, tmp_path):
     sync = PolicySync(host, wait_timeout=1, settle=0.1)
     started = time.monotonic()
-    assert sync.wait(sync.revisions()) == f"not confirmed by host agent unix://{host.socket} within 1 s"
+    last = sync.wait(sync.revisions(), [PolicyChange(("CiliumNetworkPolicy", "app", "allow"), True)])
+    assert last == f"not confirmed by host agent unix://{host.socket} (the change was not imported) within 1 s"
     assert time.monotonic() - started < 5
 
 
@@ -145,11 +165,11 @@ def test_pod_agents_exec_into_the_running_agent_pods(stub, live_api):
     stub.put("/api/v1/namespaces/kube-system/pods/cilium-b", {
         "kind": "Pod", "metadata": {"name": "cilium-b", "labels": {"k8s-app": "cilium"}},
         "status": {"phase": "Pending"}})
-    execer = ScriptedExec(lambda ns, pod, argv: ExecResult(0, "7"))
+    execer = ScriptedExec(lambda ns, pod, argv: ExecResult(0, '{"policy": "[]", "revision": 7}'))
     agents = PodAgents(live_api, execer)
     assert agents.names() == ["cilium-a"]
     assert agents.on_node("ciliumlab-cp") == "cilium-a" and agents.on_node("elsewhere") is None
-    assert PolicySync(agents).revisions() == {"cilium-a": 7}
+    assert PolicySync(agents).revisions() == {"cilium-a": AgentPolicy(7, {})}
     assert execer.calls[0][:2] == ("kube-system", "cilium-a")
 
 
@@ -164,17 +184,17 @@ def test_live_cluster_apply_waits_on_the_host_agent(stub, isolated, host, tmp_pa
     running_pod(stub, "app", "web")
     live = LiveCluster(connect(timeout=5.0), progress=False, policy_wait=5, policy_settle=0.1)
     assert live.agents == HostAgent(host.socket, host.hubble_server)
-    threading.Timer(0.5, lambda: (tmp_path / "revision").write_text("6")).start()
+    threading.Timer(0.5, imported, args=(tmp_path, 6)).start()
     live.apply("""
 apiVersion: cilium.io/v2
 kind: CiliumNetworkPolicy
-metadata: {name: deny-all, namespace: app}
+metadata: {name: allow, namespace: app}
 spec:
   endpointSelector: {}
   ingress: [{}]
 """)
     assert live.policy_sync.last == "realized by 1 agent(s)"
-    assert [c[1].split()[:3] for c in calls(tmp_path)] == [["policy", "get", "-o"], ["policy", "wait", "6"]]
+    assert calls(tmp_path)[-1][1] == "policy wait 6 --max-wait-time 5"
     assert live.info().extra["agent_status"]["Cilium"].startswith("Ok")
     assert stub.execs == []  # nothing was exec'd into a pod
 

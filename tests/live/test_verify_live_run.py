@@ -197,7 +197,7 @@ def test_parallel_runs_never_change_policies_at_the_same_time(live, monkeypatch,
         time.sleep(0.2)
         return {"cilium-abc": 1}
 
-    def wait(before):
+    def wait(before, changes=None):
         time.sleep(0.2)
         with lock:
             spans.append((opened.pop(threading.get_ident()), time.monotonic()))

@@ -111,15 +111,17 @@ def cilium_binaries():
 
 
 def cilium_requested() -> bool:
-    return os.environ.get("LABS_LOCAL_CLUSTER_CILIUM") == "1"
+    """Whether the node cluster runs the Cilium agent: LABS_LOCAL_CLUSTER_CILIUM=1 or 0 says so; unset, it does when
+    the Cilium stage is built (`scripts/local-cluster build --node --cilium`, as `.ci/run` does) or when tools are
+    required (LABS_REQUIRE_TOOLS=1: a missing stage then fails the Cilium tests instead of skipping them)."""
+    chosen = os.environ.get("LABS_LOCAL_CLUSTER_CILIUM", "")
+    if chosen in ("0", "1"):
+        return chosen == "1"
+    return os.environ.get("LABS_REQUIRE_TOOLS") == "1" or cilium_binaries() is not None
 
 
 def _node_args() -> tuple[str, ...]:
-    """`--node`, plus `--cilium` when asked for (LABS_LOCAL_CLUSTER_CILIUM=1); otherwise the bridge CNI.
-
-    On demand, not by default: in one CI run (2026-12-03) the agent let a denied client through twice after
-    `cilium-dbg policy wait` had returned, where every run before and after enforced it; until that is
-    diagnosed the Cilium stage does not decide whether CI is green (docs/live.md)."""
+    """`--node --cilium` when the Cilium stage is wanted (`cilium_requested`), else `--node` (the bridge CNI)."""
     if cilium_requested():
         return ("--node", "--cilium")
     return ("--node",)
@@ -128,7 +130,8 @@ def _node_args() -> tuple[str, ...]:
 @pytest.fixture(scope="session")
 def node_cluster(tmp_path_factory) -> LocalCluster:
     """A second cluster with a node (`up --node`: containerd, kubelet, CoreDNS): pods run. Its CNI is the
-    Cilium agent (no kube-proxy) when the Cilium stage is built, else the bridge plugin with kube-proxy.
+    Cilium agent (no kube-proxy) when the Cilium stage is built (`cilium_requested`), else the bridge plugin with
+    kube-proxy. Every test that uses it is in the xdist group "node-cluster", so one worker drives it.
 
     Only one node cluster can run on a machine at a time (the node's address, link and bridge are fixed)."""
     if os.environ.get("LABS_LOCAL_CLUSTER") == "0":
@@ -154,8 +157,8 @@ def cilium_cluster(node_cluster):
     from labs.env.local.components import Paths
     from labs.env.local.node import node_runs_cilium
 
-    if not cilium_requested():
-        pytest.skip("the Cilium stage runs on demand: LABS_LOCAL_CLUSTER_CILIUM=1 (docs/live.md)")
+    if os.environ.get("LABS_LOCAL_CLUSTER_CILIUM") == "0":
+        pytest.skip("LABS_LOCAL_CLUSTER_CILIUM=0: the node cluster runs the bridge CNI, not Cilium")
     binaries = cilium_binaries()
     if binaries is None:
         _unavailable("Cilium is not built (`scripts/local-cluster build --node --cilium`)")
@@ -199,8 +202,10 @@ def agent_environment(cluster: LocalCluster) -> dict[str, str]:
     if not node_runs_cilium(paths):
         return {}
     binaries = cilium_binaries()
-    if binaries is None or not env_file(paths).exists():
-        _unavailable(f"the Cilium node in {cluster.state_dir} has no cilium.env or no built CLIs")
+    if binaries is None:
+        _unavailable("the node runs Cilium but the Cilium binaries are not in the cache")
+    if not env_file(paths).exists():
+        _unavailable(f"the Cilium node in {cluster.state_dir} has no {env_file(paths).name} (written by `up --cilium`)")
     return applied(agent_vars(paths, binaries.directory), {"PATH": os.environ.get("PATH", "")})
 
 
@@ -211,13 +216,13 @@ def node_live(node_cluster, tmp_path_factory):
     from labs.cluster.live.cluster import LiveCluster
 
     home = tmp_path_factory.mktemp("labs-home")
-    agent_env = agent_environment(node_cluster)  # before HOME moves: the built CLIs are in ~/.cache
+    agent = agent_environment(node_cluster)  # before HOME moves: the Cilium binaries are in ~/.cache
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KUBECONFIG", str(node_cluster.kubeconfig))
         patch.setenv("HOME", str(home))
         patch.setenv("LABS_HOME", str(home / "labs"))
         for name in ("LABS_KUBE_CONTEXT", "LABS_BACKEND", "LABS_TRAINEE", "LABS_REPO", "CILIUM_SOCK", "HUBBLE_SERVER"):
             patch.delenv(name, raising=False)
-        for name, value in agent_env.items():
+        for name, value in agent.items():
             patch.setenv(name, value)
         yield LiveCluster(hubble=False, progress=False, timeout=10.0)

@@ -19,7 +19,10 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import yaml
 
+from labs.cluster.live.agents import HostAgent
+from labs.cluster.live.policysync import PolicyChange, PolicySync
 from labs.env.local.ciliumagent import CiliumPaths, dbg
 from labs.env.local.ciliumbuild import CiliumBinaries
 from labs.env.local.components import Paths
@@ -131,15 +134,28 @@ class Agent:
         assert done.returncode == 0, done.stderr
         return int(done.stdout.strip())
 
+    def policy_sync(self) -> PolicySync:
+        """The live backend's wait, on this agent: imported (its rules show the change), then realized."""
+        path = f"{self.binaries.directory}{os.pathsep}{os.environ.get('PATH', '')}"
+        return PolicySync(HostAgent(str(self.paths.socket), path=path), wait_timeout=60)
+
+    def generation(self, name: str) -> str:
+        return self.kubectl("-n", NAMESPACE, "get", "cnp", name, "-o", "jsonpath={.metadata.generation}",
+                            "--ignore-not-found").stdout.strip()
+
     def apply_policy(self, text: str) -> None:
-        """Apply, then wait until the agent realized the new revision (as the live backend does)."""
-        before = self.policy_revision()
+        """Apply, then wait until the agent imported and realized it (as the live backend does). An apply that
+        leaves the spec as it was (`unchanged`, or only kubectl's annotation added) has nothing to wait for."""
+        name = yaml.safe_load(text)["metadata"]["name"]
+        sync = self.policy_sync()
+        before, generation = sync.revisions(), self.generation(name)
+        assert before, sync.unreadable
         done = self.kubectl("apply", "-f", "-", stdin=text)
         assert done.returncode == 0, done.stderr
-        if done.stdout.strip().endswith("unchanged"):  # in force already: no new revision to wait for
+        if self.generation(name) == generation:
             return
-        wait = self.dbg("policy", "wait", str(before + 1), "--max-wait-time", "30")
-        assert wait.returncode == 0, wait.stdout + wait.stderr
+        last = sync.wait(before, [PolicyChange(("CiliumNetworkPolicy", NAMESPACE, name), True)])
+        assert last == "realized by 1 agent(s)", last
 
 
 @pytest.fixture(scope="module")
@@ -298,9 +314,11 @@ def test_live_backend_reaches_the_host_agent_for_policy_wait_facts_and_endpoints
     assert status.get("KubeProxyReplacement", "").startswith("True"), status
     ref = endpoint_ref(live, f"{NAMESPACE}/server")
     assert ref.host and ref.dbg == "cilium-dbg"
-    got = subprocess.run(["cilium-dbg", "endpoint", "get", str(ref.id), "-o", "jsonpath={.status.identity.labels}"],
-                         capture_output=True, text=True, timeout=30)
-    assert got.returncode == 0 and "k8s:app=server" in got.stdout, got.stdout + got.stderr
+    got = subprocess.run(["cilium-dbg", "endpoint", "get", str(ref.id), "-o", "json"], capture_output=True,
+                         text=True, timeout=30)  # the CLI on PATH, on CILIUM_SOCK: what `ref.dbg` says to type
+    assert got.returncode == 0, got.stderr
+    (endpoint,) = json.loads(got.stdout)  # `endpoint get` prints a list
+    assert "k8s:app=server" in endpoint["status"]["identity"]["labels"], endpoint["status"]["identity"]
 
 
 def test_live_backend_probe_correlates_real_flows(agent, monkeypatch):

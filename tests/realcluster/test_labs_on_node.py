@@ -35,12 +35,20 @@ BASE_LABS = ("00-environment", "01-flat-network", "02-segregation")
 """Deployed for the whole module (the exec and magic tests below use them)."""
 DEPLOY_TIMEOUT = float(os.environ.get("LABS_LOCAL_CLUSTER_DEPLOY_TIMEOUT", "240"))
 NO_ENFORCEMENT = ("this step puts a policy in force and the bridge CNI enforces none; the Cilium node runs it "
-                  "(LABS_LOCAL_CLUSTER_CILIUM=1)")
+                  "(`scripts/local-cluster build --node --cilium`, or LABS_LOCAL_CLUSTER_CILIUM=1)")
 _HTTP_RULE = re.compile(r"^\s*(- )?http:", re.MULTILINE)
 
 
 def _cilium() -> bool:
-    return os.environ.get("LABS_LOCAL_CLUSTER_CILIUM") == "1"
+    """Whether the node cluster runs Cilium, by conftest.cilium_requested's rule (decided at collection, before
+    the cluster starts): LABS_LOCAL_CLUSTER_CILIUM=1/0, else when tools are required or the stage is built."""
+    chosen = os.environ.get("LABS_LOCAL_CLUSTER_CILIUM", "")
+    if chosen in ("0", "1"):
+        return chosen == "1"
+    from labs.env.local.ciliumbuild import cached_cilium_binaries
+    from labs.env.local.layout import pinned_versions
+
+    return os.environ.get("LABS_REQUIRE_TOOLS") == "1" or cached_cilium_binaries(pinned_versions()) is not None
 
 
 def _policy_texts(lab: LabSpec, step: StepSpec) -> list[str]:

@@ -149,6 +149,7 @@ def apply_documents(api: KubeApi, docs: list[Document], *, lab: str | None = Non
     created_ns: list[str] = []
     failures: list[tuple[Target, ApiError]] = []
     before: dict[str, str | None] = {}
+    generations: dict[str, int | None] = {}
     # Namespaces first: a namespaced object cannot be dry-run in a namespace that does not exist yet.
     ns_objects = [(t.obj, t) for t in ns_targets] + [(namespace_object(n, lab), None) for n in needed]
     for obj, target in ns_objects:
@@ -174,6 +175,7 @@ def apply_documents(api: KubeApi, docs: list[Document], *, lab: str | None = Non
             continue
         current = api.get_or_none(target.path)
         before[target.path] = (current or {}).get("metadata", {}).get("resourceVersion")
+        generations[target.path] = (current or {}).get("metadata", {}).get("generation")
         try:
             api.apply(target.path, target.obj, dry_run=True)
         except ApiError as exc:
@@ -184,6 +186,7 @@ def apply_documents(api: KubeApi, docs: list[Document], *, lab: str | None = Non
         raise _rejected(failures)
     created: list[str] = []
     configured: list[str] = []
+    respecified: list[str] = []
     unchanged: list[str] = []
     for name in needed:
         (created if name in created_ns else unchanged).append(f"Namespace {name}")
@@ -195,9 +198,12 @@ def apply_documents(api: KubeApi, docs: list[Document], *, lab: str | None = Non
             created.append(target.label)
         elif old != after:
             configured.append(target.label)
+            if (result.get("metadata") or {}).get("generation") != generations.get(target.path):
+                respecified.append(target.label)
         else:
             unchanged.append(target.label)
-    return ApplyResult(tuple(created), tuple(configured), tuple(unchanged)), targets
+    return ApplyResult(tuple(created), tuple(configured), tuple(unchanged),
+                       spec_changed=tuple(respecified)), targets
 
 
 def delete_documents(api: KubeApi, docs: list[Document], *, default_namespace: str = "default",

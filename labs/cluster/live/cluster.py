@@ -26,7 +26,13 @@ from labs.cluster.live.correlate import attribute, flows_for
 from labs.cluster.live.execpod import KubernetesExec, PodExec
 from labs.cluster.live.facts import agent_status, cilium_config, identity_of, nodes, relay_status
 from labs.cluster.live.hubble import AgentExecHubble, FlowReader
-from labs.cluster.live.policysync import DEFAULT_POLICY_SETTLE, DEFAULT_POLICY_WAIT, PolicySync, touches_policies
+from labs.cluster.live.policysync import (
+    DEFAULT_POLICY_SETTLE,
+    DEFAULT_POLICY_WAIT,
+    PolicySync,
+    policy_changes,
+    touches_policies,
+)
 from labs.cluster.live.probe import ProbeRunner
 from labs.cluster.live.progress import Progress, make_progress
 from labs.cluster.live.trainee_scope import read_namespaces, selector_matches, trainee_namespace_names
@@ -247,7 +253,7 @@ class LiveCluster:
         if wait:
             wait_ready(self.api, targets, timeout=timeout, progress=self._progress("apply"))
             if touches_policies((*result.created, *result.configured)):
-                self.policy_sync.wait(before)
+                self.policy_sync.wait(before, policy_changes(applied=(*result.created, *result.spec_changed)))
         return result
 
     def delete(self, sources: Iterable[str] | str, *, timeout: float = 120.0) -> ApplyResult:
@@ -256,7 +262,7 @@ class LiveCluster:
         result, gone = delete_documents(self.api, list(manifest.documents), mapper=self.mapper)
         wait_gone(self.api, [(t.label, t.path) for t in gone], timeout=timeout, progress=self._progress("delete"))
         if touches_policies(result.deleted):
-            self.policy_sync.wait(before)
+            self.policy_sync.wait(before, policy_changes(deleted=result.deleted))
         return result
 
     def ensure_namespace(self, name: str, *, lab: str | None = None, labels: dict[str, str] | None = None) -> bool:
@@ -302,7 +308,7 @@ class LiveCluster:
                     if self.api.delete(resource_path(api_version, plural, namespace=ns, name=name)):
                         deleted.append(f"{kind} {ns}/{name}")
         if deleted:
-            self.policy_sync.wait(before)
+            self.policy_sync.wait(before, policy_changes(deleted=deleted))
         return ApplyResult(deleted=tuple(deleted))
 
     # Probes and flows ---------------------------------------------------------------------------

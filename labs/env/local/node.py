@@ -194,21 +194,43 @@ def _saved_sysctls() -> dict[str, str]:
     return before
 
 
-def other_node_kubelets(paths: Paths) -> list[str]:
-    """Kubelets of another cluster directory running this machine's one node (NODE_NAME on NODE_LINK): their
-    --config paths. The node's link, address, bridge and CNI rules are shared names, so a second node would
-    take them over and its `down` would remove them from under the first."""
-    own = str(node_paths(paths).kubelet_config)
+def _commands(proc: Path) -> list[list[str]]:
     found = []
-    for entry in Path("/proc").iterdir():
+    for entry in proc.iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            argv = [a.decode(errors="replace") for a in (entry / "cmdline").read_bytes().split(b"\0")]
+            found.append([a.decode(errors="replace") for a in (entry / "cmdline").read_bytes().split(b"\0")])
         except OSError:
             continue
-        if argv and argv[0].endswith("kubelet") and f"--node-ip={NODE_IP}" in argv:
+    return found
+
+
+def other_node_kubelets(paths: Paths, *, any_slot: bool = False, proc: Path = Path("/proc")) -> list[str]:
+    """Kubelets of another cluster directory running this machine's one node (NODE_NAME on NODE_LINK), or with
+    `any_slot` a node in any slot: their --config paths. The node's link, address, bridge and CNI rules are
+    shared names, so a second node would take them over and its `down` would remove them from under the first."""
+    own = str(node_paths(paths).kubelet_config)
+    node_ip = "--node-ip=" + (NODE_IP.rsplit(".", 1)[0] + "." if any_slot else NODE_IP)
+    found = []
+    for argv in _commands(proc):
+        if argv and argv[0].endswith("kubelet") and any(a == node_ip or (any_slot and a.startswith(node_ip))
+                                                         for a in argv):
             config = next((a.split("=", 1)[1] for a in argv if a.startswith("--config=")), "")
+            if config != own:
+                found.append(config)
+    return found
+
+
+def other_cilium_agents(paths: Paths, *, proc: Path = Path("/proc")) -> list[str]:
+    """Cilium agents of another cluster directory: their --k8s-kubeconfig-path. An agent's socket-LB programs sit
+    on the host's cgroup2 root and translate every process's connect() to a Service address, and every slot uses
+    the same Service range, so a second node beside one loses its Services (measured, docs/live.md)."""
+    own = str(paths.kubeconfig)
+    found = []
+    for argv in _commands(proc):
+        if argv and argv[0].endswith("cilium-agent"):
+            config = next((a.split("=", 1)[1] for a in argv if a.startswith("--k8s-kubeconfig-path=")), "")
             if config != own:
                 found.append(config)
     return found
@@ -238,11 +260,18 @@ def up_node(paths: Paths, versions: Versions, admin: AdminClient, apiserver_port
     if missing:
         raise LocalClusterError("the node needs these host programs: " + ", ".join(missing)
                                 + "; `scripts/local-cluster build --node` installs them with apt-get")
-    others = other_node_kubelets(paths)
+    others = other_node_kubelets(paths, any_slot=cilium is not None)
     if others:
+        why = " beside a Cilium node (its socket-LB acts on every process of the host)" if cilium else ""
         raise LocalClusterError(f"another local cluster's node is running on this machine (kubelet --config="
-                                f"{others[0]}); only one node can run at a time: stop it with "
+                                f"{others[0]}); only one node can run at a time{why}: stop it with "
                                 f"`scripts/local-cluster --dir {Path(others[0]).parents[1]} down` first")
+    agents = other_cilium_agents(paths)
+    if agents:
+        raise LocalClusterError(f"another local cluster's Cilium agent is running on this machine "
+                                f"(--k8s-kubeconfig-path={agents[0]}); its socket-LB acts on every process of the "
+                                f"host, so no other node can run beside it: stop it with "
+                                f"`scripts/local-cluster --dir {Path(agents[0]).parent} down` first")
     binaries = ensure_node_binaries(versions, out=out, root=cache)
     npaths = node_paths(paths)
     say(">> building the local images (once per version)")
