@@ -10,6 +10,7 @@ Ctrl-C included, everything the run created is deleted again unless `keep` asks 
 
 from __future__ import annotations
 
+import socket
 import sys
 import threading
 import time
@@ -20,6 +21,7 @@ from labs.cluster.base import ClusterError
 from labs.cluster.live.api import ApiError, resource_path
 from labs.cluster.live.apply import apply_documents, delete_documents
 from labs.cluster.live.cluster import LiveCluster
+from labs.cluster.live.outside import OutsideSetupError, entry_address
 from labs.cluster.live.policysync import policy_changes
 from labs.cluster.live.wait import wait_gone, wait_ready
 from labs.manifests import load_text
@@ -93,13 +95,36 @@ def _apiserver_from_pods(cluster: LiveCluster) -> bool:
     return any(a and not a.startswith("127.") and a != "::1" for a in addresses)
 
 
+def _is_local_address(address: str) -> bool:
+    """Whether `address` belongs to this machine: only a local address can be bound."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.bind((address, 0))
+    except OSError:
+        return False
+    return True
+
+
+def _outside_is_node(cluster: LiveCluster) -> bool:
+    """Whether the node a `from: world` probe connects to (`labs.cluster.live.outside.entry_address`) is this
+    machine, as on the local cluster (its node address sits on a link of this machine)."""
+    try:
+        _, address = entry_address(cluster.api.items("/api/v1/nodes"))
+    except (ClusterError, OutsideSetupError):
+        return False
+    return _is_local_address(address)
+
+
 def cluster_facts(cluster: LiveCluster, *, l7_proxy: bool = False) -> tuple[ClusterFacts, dict[str, Any]]:
     """What the real cluster offers, and facts the agreement report uses to diagnose (CoreDNS's network)."""
     info = cluster.info(agent=False)
     facts = ClusterFacts(nodes=max(1, len(info.nodes)), enforcement=info.policy_enforcement or "default",
-                         l7_proxy=l7_proxy, apiserver_from_pods=_apiserver_from_pods(cluster))
+                         l7_proxy=l7_proxy, apiserver_from_pods=_apiserver_from_pods(cluster),
+                         outside_is_node=_outside_is_node(cluster))
     return facts, {"kube_dns_host_network": _kube_dns_on_host(cluster), "cilium_version": info.cilium_version,
-                   "nodes": facts.nodes, "enforcement": facts.enforcement, "server": cluster.api.server}
+                   "outside_is_node": facts.outside_is_node, "nodes": facts.nodes, "enforcement": facts.enforcement,
+                   "server": cluster.api.server}
 
 
 def _documents(text: str, name: str):

@@ -57,6 +57,10 @@ class ClusterFacts:
     apiserver_from_pods: bool = False
     """The `kubernetes` Service has an endpoint a pod can reach (the local cluster's API server listens on
     127.0.0.1 only)."""
+    outside_is_node: bool = False
+    """The node a `from: world` probe connects to is this machine (the local cluster): the request then
+    leaves the node's own network namespace, and Cilium gives it the `host` identity, which is always let
+    in (allow-localhost), not `world`. A verdict about `world` cannot be observed from here."""
 
 
 @dataclass(frozen=True)
@@ -267,6 +271,9 @@ def _probe_skip(probe: Probe, scenario: Scenario, absent: dict[str, str], facts:
                "look the same"
     if probe.source == "world" and target.kind != "svc":
         return "a client outside the cluster reaches Services through a NodePort, not pod addresses"
+    if probe.source == "world" and facts.outside_is_node and _external_service(scenario, target.value):
+        return ("the outside client would run on the node itself (its address is this machine's): Cilium sees it "
+                "as `host`, always allowed in, not `world`")
     if str(target) in absent:
         return absent[str(target)]
     if target.kind == "pod" and target.value in pods and pods[target.value].host_network:
@@ -282,6 +289,12 @@ def _probe_skip(probe: Probe, scenario: Scenario, absent: dict[str, str], facts:
         if target.value == "kube-apiserver" and not facts.apiserver_from_pods:
             return "the API server is not reachable from pods on this cluster (it listens on 127.0.0.1 only)"
     return None
+
+
+def _external_service(scenario: Scenario, key: str) -> bool:
+    """Whether the Service `ns/name` has node ports (a ClusterIP one answers `error` from anywhere outside,
+    whichever identity the client has, so that probe still runs)."""
+    return any(s.key == key and s.type in ("NodePort", "LoadBalancer") for s in scenario.services)
 
 
 # The plan ---------------------------------------------------------------------------------------------

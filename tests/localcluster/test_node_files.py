@@ -193,3 +193,25 @@ def test_coredns_is_built_with_every_plugin_its_corefile_uses():
     for plugin in COREDNS_PLUGINS:
         assert f'"github.com/coredns/coredns/plugin/{plugin}"' in main
     assert "coremain.Run()" in main
+
+
+def test_the_busybox_image_runs_gnu_wget_from_its_shell(tmp_path):
+    """Debian's busybox-static prefers its applets to PATH (a standalone shell), so with BusyBox as `sh` the
+    probes' `sh -c 'wget ...'` ran the applet that segfaults; `sh` is dash, wget the host's GNU wget."""
+    import shutil
+    import subprocess
+
+    from labs.env.local.images import Inputs, _busybox_with_wget
+
+    if not (shutil.which("wget") and shutil.which("dash")):
+        pytest.skip("the host has no wget or dash (apt-get install wget dash)")
+    fake = tmp_path / "busybox"
+    fake.write_text("#!/bin/sh\nprintf 'bin/sh\\nbin/wget\\nbin/nslookup\\nbin/sleep\\n'\n")
+    fake.chmod(0o755)
+    root = tmp_path / "root"
+    _busybox_with_wget(root, Inputs(binaries=None, busybox=fake))  # type: ignore[arg-type]
+    assert (root / "bin" / "sh").readlink() == Path("/usr/bin/dash")
+    assert (root / "usr" / "bin" / "dash").is_file() and not (root / "bin" / "wget").exists()
+    version = subprocess.run([str(root / "usr" / "bin" / "wget"), "--version"], capture_output=True, text=True)
+    assert version.stdout.startswith("GNU Wget"), version.stdout[:200]
+    assert (root / "bin" / "nslookup").readlink() == Path("/bin/busybox")

@@ -205,3 +205,22 @@ def test_a_policy_in_a_namespace_without_pods_gets_that_namespace(tmp_path: Path
     _, plan = _plan(path)
     assert plan.namespace_names() == [f"apps-{RUN}", f"audit-{RUN}"]
     assert plan.policies[0]["metadata"]["namespace"] == f"audit-{RUN}"
+
+
+def test_world_probes_to_node_ports_are_skipped_when_the_outside_client_is_the_node() -> None:
+    """On the local cluster the `world` client is this machine, i.e. the node: Cilium sees `host` there (the
+    first corpus run on the agent let 130#1 in where the policy drops `world`). A ClusterIP target still runs:
+    it is an error from anywhere outside."""
+    _, remote = _plan(HERE / "130-north-south-nodeport.yaml", ClusterFacts())
+    _, local = _plan(HERE / "130-north-south-nodeport.yaml", ClusterFacts(outside_is_node=True))
+    world = [i for i, p in enumerate(local.probes) if p.expectation.probe.source == "world"]
+    assert [remote.probes[i].skipped for i in world] == [None, None, None]
+    reasons = [local.probes[i].skipped for i in world]
+    assert reasons[0] and reasons[1] and "`host`" in reasons[0] and reasons[2] is None, reasons
+
+
+def test_the_outside_client_is_the_node_only_when_its_address_is_this_machines() -> None:
+    from labs.scenarios.live_run import _is_local_address
+
+    assert _is_local_address("127.0.0.1")
+    assert not _is_local_address("192.0.2.1")  # TEST-NET-1, never a local address

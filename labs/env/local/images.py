@@ -8,7 +8,8 @@ contents are equivalents, not copies:
 
 - curlimages/curl: BusyBox (Debian `busybox-static`: sh, nslookup, ping, sleep...) plus the host's curl and
   GNU wget with the shared libraries `ldd` lists; runs as uid 100 like the original.
-- busybox: Debian's `busybox-static`, with GNU wget in place of its wget applet (see `_busybox_with_wget`).
+- busybox: Debian's `busybox-static`, with GNU wget in place of its wget applet and dash as `sh` (see
+  `_busybox_with_wget`).
 - hashicorp/http-echo: built from its Go module at the same version; runs as uid 65532 like the original.
 - registry.k8s.io/pause and registry.k8s.io/coredns/coredns: Kubernetes' pause.c and CoreDNS's Go module at
   the versions this Kubernetes release names.
@@ -36,7 +37,7 @@ __all__ = ["LocalImage", "Inputs", "local_images", "manifest_images", "normalise
            "BUSYBOX_PACKAGE"]
 
 BUSYBOX_PACKAGE = "busybox-static"
-RECIPE_REVISION = 2
+RECIPE_REVISION = 3
 """Part of each archive's file name: raise it when a recipe changes, so cached archives are rebuilt."""
 PASSWD = ("root:x:0:0:root:/root:/bin/sh\ncurl_user:x:100:101:curl:/home/curl_user:/bin/sh\n"
           "nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n")
@@ -112,9 +113,17 @@ def _host_program(root: Path, name: str, package: str) -> None:
 
 def _busybox_with_wget(root: Path, inputs: Inputs) -> None:
     """BusyBox, with GNU wget instead of the applet: Debian 12's BusyBox 1.35 wget dies of a segmentation
-    fault (exit 139) as soon as it is given a timeout (`wget -T 3`), which every probe passes."""
+    fault (exit 139) as soon as it is given a timeout (`wget -T 3`), which every probe passes.
+
+    `sh` is the host's dash, not BusyBox's ash: Debian builds `busybox-static` as a standalone shell (applets
+    before PATH), so `sh -c 'wget ...'` ran the applet, not /usr/bin/wget, whenever /proc was mounted (in a
+    pod, not in a chroot); lab 03's busybox probes ended in that segmentation fault on the Cilium node."""
     _busybox(root, inputs)
     _host_program(root, "wget", "wget")
+    _host_program(root, "dash", "dash")
+    shell = root / "bin" / "sh"
+    shell.unlink(missing_ok=True)
+    shell.symlink_to("/usr/bin/dash")
 
 
 def _curl(root: Path, inputs: Inputs) -> None:
