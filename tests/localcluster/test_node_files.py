@@ -215,3 +215,19 @@ def test_the_busybox_image_runs_gnu_wget_from_its_shell(tmp_path):
     version = subprocess.run([str(root / "usr" / "bin" / "wget"), "--version"], capture_output=True, text=True)
     assert version.stdout.startswith("GNU Wget"), version.stdout[:200]
     assert (root / "bin" / "nslookup").readlink() == Path("/bin/busybox")
+
+
+def test_a_new_kubeconfig_rolls_the_coredns_pod():
+    """An `up` after a `down` that kept the state gives the API server a new port: the Deployment's pod template
+    changes with the kubeconfig, so the pod that dialled the old port is replaced (it never became Ready)."""
+    from labs.env.local.dns import CONFIG_DIGEST
+
+    def template(kubeconfig: str) -> dict:
+        objects = {o["kind"]: o for o in coredns_objects("registry.k8s.io/coredns/coredns:v1.13.1", kubeconfig)}
+        return objects["Deployment"]["spec"]["template"]["metadata"]
+
+    first, again, moved = template("server: https://127.0.0.1:6443"), template("server: https://127.0.0.1:6443"), \
+        template("server: https://127.0.0.1:40111")
+    assert first == again
+    assert first["annotations"][CONFIG_DIGEST] != moved["annotations"][CONFIG_DIGEST]
+    assert first["labels"] == moved["labels"] == {"k8s-app": "kube-dns"}

@@ -10,13 +10,16 @@ bound to the read-only role CoreDNS needs.
 from __future__ import annotations
 
 import base64
+import hashlib
 from typing import Any
 
 from labs.env.local.nodeconfig import CLUSTER_DNS, NODE_IP
 
-__all__ = ["coredns_objects", "READY_PORT"]
+__all__ = ["coredns_objects", "READY_PORT", "CONFIG_DIGEST"]
 
 READY_PORT = 8181
+CONFIG_DIGEST = "ciliumlab.io/config-sha256"
+"""Pod template annotation: the digest of the Corefile and kubeconfig the pod was started with."""
 
 COREFILE = """.:53 {{
     bind {node_ip}
@@ -43,6 +46,11 @@ def coredns_objects(image: str, kubeconfig: str) -> list[dict[str, Any]]:
     """RBAC, the Corefile, the kubeconfig Secret, the Deployment and the kube-dns Service."""
     labels = {"k8s-app": "kube-dns"}
     ns = "kube-system"
+    corefile = COREFILE.format(node_ip=NODE_IP, ready=READY_PORT)
+    # CoreDNS reads its kubeconfig once, at start. An `up` after a `down` that kept the cluster's state gives the
+    # API server a new port, so the pod template carries a digest of both files: a change rolls the pod, which
+    # otherwise kept dialling the old port and never became Ready.
+    digest = hashlib.sha256(f"{corefile}\0{kubeconfig}".encode()).hexdigest()
     rules = [{"apiGroups": [""], "resources": ["endpoints", "services", "pods", "namespaces"],
               "verbs": ["list", "watch"]},
              {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["list", "watch"]}]
@@ -54,14 +62,14 @@ def coredns_objects(image: str, kubeconfig: str) -> list[dict[str, Any]]:
          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:coredns"},
          "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "ciliumlab:coredns"}]},
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "coredns", "namespace": ns},
-         "data": {"Corefile": COREFILE.format(node_ip=NODE_IP, ready=READY_PORT)}},
+         "data": {"Corefile": corefile}},
         {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "coredns-kubeconfig", "namespace": ns},
          "type": "Opaque", "data": {"kubeconfig": base64.b64encode(kubeconfig.encode()).decode()}},
         {"apiVersion": "apps/v1", "kind": "Deployment",
          "metadata": {"name": "coredns", "namespace": ns, "labels": labels},
          "spec": {"replicas": 1, "selector": {"matchLabels": labels},
                   "strategy": {"type": "Recreate"},
-                  "template": {"metadata": {"labels": labels}, "spec": {
+                  "template": {"metadata": {"labels": labels, "annotations": {CONFIG_DIGEST: digest}}, "spec": {
                       "hostNetwork": True, "dnsPolicy": "Default", "priorityClassName": "system-cluster-critical",
                       "terminationGracePeriodSeconds": 1,
                       "containers": [{
