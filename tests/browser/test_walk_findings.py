@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from jupyterlab_runner import running_lab  # tests/browser/jupyterlab_runner.py
-from test_notebook_in_jupyterlab import ARGS, OUTPUT, WAIT_MS, _require_chromium
+from lab_browser import ARGS, OUTPUT, WAIT_MS, require_chromium
 
 REPO = Path(__file__).resolve().parents[2]
 LAB = "03-identity-default-deny"
@@ -66,7 +66,7 @@ def _restart_kernel(lab) -> None:
 
 
 def test_the_walk_findings_look_right_in_jupyterlab(tmp_path, monkeypatch):
-    chromium = _require_chromium()
+    chromium = require_chromium()
     pytest.importorskip("nbformat")
     from playwright.sync_api import sync_playwright
 

@@ -400,3 +400,66 @@ def test_magics_run_the_real_hubble_and_cilium_dbg_against_the_agent(agent, monk
     header = listed.stdout.splitlines()[0].split()
     assert header[:3] == ["ENDPOINT", "POLICY", "(ingress)"], listed.stdout[:300]
     assert "k8s:app=server" in listed.stdout and "ready" in listed.stdout
+
+
+def _server_endpoint_id(agent: Agent) -> int:
+    listed = agent.dbg("endpoint", "list", "-o", "json")
+    assert listed.returncode == 0, listed.stderr
+    ids = [ep["id"] for ep in json.loads(listed.stdout)
+           if "k8s:app=server" in ((ep.get("status") or {}).get("identity") or {}).get("labels", [])]
+    assert len(ids) == 1, ids
+    return int(ids[0])
+
+
+def _curl_until(agent: Agent, pod: str, url: str, wanted: int, deadline: float = 30.0) -> subprocess.CompletedProcess:
+    """`endpoint config` regenerates the endpoint a moment after it returns: curl until the exit is `wanted`."""
+    end = time.monotonic() + deadline
+    while True:
+        done = agent.curl(pod, url)
+        if done.returncode == wanted or time.monotonic() > end:
+            return done
+
+
+def _simulated_audit_verdicts() -> set[str]:
+    """The simulator's Hubble verdicts for the same pods, policy and endpoint option, intruder -> server:8080."""
+    from labs.cluster.sim import SimCluster
+    from labs.probes import Probe, parse_target
+
+    sim = SimCluster()
+    sim.apply(WORKLOADS)
+    sim.apply(ALLOW_CLIENT)
+    sim.set_endpoint_audit(f"{NAMESPACE}/server", True)
+    since = sim.now()
+    result = sim.probe(Probe(f"{NAMESPACE}/intruder", parse_target(f"{NAMESPACE}/server"), 8080))
+    assert result.outcome.value == "allowed", result
+    flows = [parse_flow(obj) for obj in sim.flows(since=since)]
+    return {f.verdict for f in flows if f.destination.pod_name == "server" and f.source.pod_name == "intruder"}
+
+
+def test_policy_audit_mode_lets_the_drop_through_and_hubble_says_audit(agent):
+    """`cilium-dbg endpoint config ID PolicyAuditMode=Enabled` (lab 07): the server's would-be ingress drop
+    passes and Hubble reports it with verdict AUDIT; Disabled enforces again. The simulator says the same."""
+    server = _ip(agent, "server")
+    url = f"http://{server}:8080/"
+    agent.kubectl("-n", NAMESPACE, "delete", "cnp", "server-deny-intruder", "--ignore-not-found")
+    agent.apply_policy(ALLOW_CLIENT)
+    assert _curl_until(agent, "intruder", url, CURL_TIMEOUT).returncode == CURL_TIMEOUT
+    endpoint = str(_server_endpoint_id(agent))
+    since = datetime.now(timezone.utc) - timedelta(seconds=1)
+    try:
+        done = agent.dbg("endpoint", "config", endpoint, "PolicyAuditMode=Enabled")
+        assert done.returncode == 0, done.stderr
+        passed = _curl_until(agent, "intruder", url, 0)
+        assert passed.returncode == 0 and "hello from server" in passed.stdout, (passed.returncode, passed.stderr)
+        flows = _wait_flows(agent, since, "--verdict", "AUDIT", "--from-pod", f"{NAMESPACE}/intruder")
+        audited = [f for f in flows if f.destination.pod_name == "server" and f.l4 and f.l4.destination_port == 8080]
+        assert audited, [str(f) for f in _flows(agent, since, "--from-pod", f"{NAMESPACE}/intruder")]
+        assert {classify(f) for f in audited} == {FlowOutcome.AUDIT}
+        assert {f.direction for f in audited} == {"INGRESS"}
+        assert "AUDIT" in _simulated_audit_verdicts()
+    finally:
+        done = agent.dbg("endpoint", "config", endpoint, "PolicyAuditMode=Disabled")
+    assert done.returncode == 0, done.stderr
+    again = _curl_until(agent, "intruder", url, CURL_TIMEOUT)
+    assert again.returncode == CURL_TIMEOUT, (again.returncode, again.stdout, again.stderr)
+    assert agent.curl("client", url).returncode == 0

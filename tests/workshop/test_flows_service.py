@@ -194,8 +194,8 @@ def test_flows_serve_reads_the_agents_and_answers_a_trainee(tmp_path):
         url = f"http://127.0.0.1:{port}"
         env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "LABS_TRAINEE", "LABS_BACKEND")}
         env.update(LABS_REPO=str(tmp_path / "repo"), HOME=str(tmp_path / "home"))
-        proc = subprocess.Popen([sys.executable, "-m", "labs", "workshop", "flows-serve", "--trainees",
-                                 str(tmp_path / "trainees.txt"), "--listen", f"127.0.0.1:{port}",
+        proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "labs", "workshop", "flows-serve",
+                                 "--trainees", str(tmp_path / "trainees.txt"), "--listen", f"127.0.0.1:{port}",
                                  "--manifests", str(Path(__file__).resolve().parents[2] / "manifests"),
                                  "--stop-timeout", "5"],
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -230,14 +230,20 @@ def test_flows_serve_reads_the_agents_and_answers_a_trainee(tmp_path):
                 assert time.monotonic() < deadline, "the second request never reached the agent"
                 time.sleep(0.05)
         finally:
+            body_error = sys.exc_info()[1]  # a failure above must not be hidden by a slow stop
             stopped_at = time.monotonic()
             proc.send_signal(signal.SIGINT)
             try:  # communicate drains both pipes: a server blocked writing to a full stderr pipe cannot exit
                 _, err = proc.communicate(timeout=20)
             except subprocess.TimeoutExpired:
-                proc.kill()
-                _, err = proc.communicate()
-                raise AssertionError(f"flows-serve ignored Ctrl-C for 20 s; stderr:\n{err[-3000:]}") from None
+                proc.send_signal(signal.SIGABRT)  # under -X faulthandler: every thread's stack goes to stderr
+                try:
+                    _, err = proc.communicate(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    _, err = proc.communicate()
+                raise AssertionError(f"flows-serve ignored Ctrl-C for 20 s (the test body had {body_error!r}); "
+                                     f"its threads then:\n{err[-6000:]}") from body_error
         took = time.monotonic() - stopped_at
         assert (proc.returncode, err) == (0, "")
         # the Hubble read would have waited 20 s for the agent; the stop aborts it and bounds the rest by 5 s
