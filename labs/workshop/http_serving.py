@@ -7,10 +7,15 @@ agent, until their own deadlines pass (20 s for a Hubble read). Here the accept 
 of its own and the main thread only waits, so Ctrl-C always interrupts a wait; then the listening socket
 is closed, the work of the requests still open is aborted (`abort`, e.g. `KubernetesExec.stop`), and
 those requests get `grace` seconds to send their answer.
+
+SIGTERM (`kill PID`) stops the same way. It matters because a service started in the background from a
+script (`nohup ... &`) inherits SIGINT *ignored*, and Python then installs no Ctrl-C handler at all.
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import threading
 from http.server import ThreadingHTTPServer
 from typing import Any, Callable
@@ -68,13 +73,34 @@ def serve_until_interrupted(server: TrackedHTTPServer, *, abort: Callable[[], No
     """Serve until Ctrl-C (KeyboardInterrupt), then `stop_serving`: the requests still open after `grace` s."""
     loop = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": poll_interval},
                             name="http-accept", daemon=True)
-    loop.start()
+    with _sigterm_interrupts():
+        loop.start()
+        try:
+            while loop.is_alive():
+                loop.join(0.5)
+        except KeyboardInterrupt:
+            pass
+        return stop_serving(server, abort=abort, grace=grace)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Any:
+    """While serving, SIGTERM raises KeyboardInterrupt in the main thread, as Ctrl-C does; restored after.
+
+    Signal handlers can only be set from the main thread; elsewhere (a test serving in a thread) nothing
+    changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        while loop.is_alive():
-            loop.join(0.5)
-    except KeyboardInterrupt:
-        pass
-    return stop_serving(server, abort=abort, grace=grace)
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def stop_serving(server: TrackedHTTPServer, *, abort: Callable[[], None], grace: float) -> int:

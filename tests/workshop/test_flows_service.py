@@ -194,11 +194,17 @@ def test_flows_serve_reads_the_agents_and_answers_a_trainee(tmp_path):
         url = f"http://127.0.0.1:{port}"
         env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "LABS_TRAINEE", "LABS_BACKEND")}
         env.update(LABS_REPO=str(tmp_path / "repo"), HOME=str(tmp_path / "home"))
-        proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "labs", "workshop", "flows-serve",
-                                 "--trainees", str(tmp_path / "trainees.txt"), "--listen", f"127.0.0.1:{port}",
-                                 "--manifests", str(Path(__file__).resolve().parents[2] / "manifests"),
-                                 "--stop-timeout", "5"],
-                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # A test run started in the background by a script (`nohup ... &`) inherits SIGINT ignored, and so would
+        # the server, which then has no Ctrl-C at all: the child is given SIGINT's default, as a terminal gives.
+        inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "labs", "workshop", "flows-serve",
+                                     "--trainees", str(tmp_path / "trainees.txt"), "--listen", f"127.0.0.1:{port}",
+                                     "--manifests", str(Path(__file__).resolve().parents[2] / "manifests"),
+                                     "--stop-timeout", "5"],
+                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        finally:
+            signal.signal(signal.SIGINT, inherited)
         waiting: list = []
         try:
             line = proc.stdout.readline()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 import urllib.error
@@ -10,7 +12,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from labs.workshop.http_serving import TrackedHTTPServer, stop_serving
+from labs.workshop.http_serving import TrackedHTTPServer, serve_until_interrupted, stop_serving
 
 
 def held_server(release: threading.Event) -> tuple[TrackedHTTPServer, threading.Event]:
@@ -82,3 +84,23 @@ def test_a_request_that_ignores_the_abort_is_left_after_the_grace_period():
         release.set()
         client.join(5)
     assert server.wait_idle(5) == 0
+
+
+def test_sigterm_stops_the_service_as_ctrl_c_does_and_the_handler_is_put_back():
+    """`kill PID` (SIGTERM) ends serve_until_interrupted with the same bounded stop; the process's own SIGTERM
+    handler is restored afterwards. A service started by `nohup ... &` has SIGINT ignored: SIGTERM is its stop."""
+    release = threading.Event()
+    server, _ = held_server(release)
+    server.shutdown()  # held_server started its own loop; serve_until_interrupted runs the one under test
+    before = signal.getsignal(signal.SIGTERM)
+    aborted: list[bool] = []
+    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM)).start()
+    try:
+        still_open = serve_until_interrupted(server, abort=lambda: aborted.append(True), grace=1.0,
+                                             poll_interval=0.05)
+    finally:
+        release.set()
+    assert still_open == 0 and aborted == [True]
+    assert signal.getsignal(signal.SIGTERM) == before
+    with pytest.raises(OSError):  # the listening socket is closed: nothing is left serving
+        urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}/", timeout=2)
