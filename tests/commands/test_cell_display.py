@@ -7,34 +7,17 @@ matched" note are separate display outputs.
 from __future__ import annotations
 
 import pytest
+from magic_notebook import execute_cells, sim_cluster_cell  # tests/commands/magic_notebook.py
 
 from labs.commands.cell_display import NOWRAP_CLASS, empty_observe_note
 from labs.commands.magics import run_command
-
-DENY_API = """
-apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata: {name: api-from-web, namespace: backend}
-spec:
-  endpointSelector: {matchLabels: {app: api}}
-  ingress: [{fromEndpoints: [{matchLabels: {app: web, k8s:io.kubernetes.pod.namespace: frontend}}]}]
-"""
 
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory, workloads_yaml_text):
     """A notebook that runs a wide table, a matching and an empty `hubble observe`, executed once."""
-    nbformat = pytest.importorskip("nbformat")
-    from nbclient import NotebookClient
-
-    from labs.course.notebook_run import hermetic_env
-
-    tmp = tmp_path_factory.mktemp("cells")
     cells = [
-        "import labs.commands\nfrom labs.cluster.sim import SimCluster\nfrom labs.probes import Probe, parse_target\n"
-        f"cluster = SimCluster()\ncluster.apply({workloads_yaml_text!r})\ncluster.apply({DENY_API!r})\n"
-        "labs.commands.CLUSTER = cluster\n"
-        "cluster.probe(Probe('frontend/other', parse_target('backend/api'), 8080))",
+        sim_cluster_cell(workloads_yaml_text),
         "%load_ext labs.commands",
         "%cilium-dbg endpoint list",
         "%hubble observe --verdict DROPPED --from-pod frontend/other",
@@ -42,10 +25,7 @@ def executed(tmp_path_factory, workloads_yaml_text):
         "from labs.commands.magics import run_command\n"
         "_ = run_command('cilium-dbg', 'endpoint list', cluster, on_output=None).stdout\nprint(_, end='')",
     ]
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp)}})
-    client.execute(env=hermetic_env(tmp / "scratch", solve=False))
-    return nb
+    return execute_cells(cells, tmp_path_factory.mktemp("cells"))
 
 
 @pytest.fixture(scope="module")

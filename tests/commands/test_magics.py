@@ -18,19 +18,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from magic_notebook import DENY_API, execute_cells, sim_cluster_cell  # tests/commands/magic_notebook.py
 
 import labs.commands as commands
 from labs.commands.magics import run_command, split_timeout
 from labs.probes import Probe, parse_target
-
-DENY_API = """
-apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata: {name: api-from-web, namespace: backend}
-spec:
-  endpointSelector: {matchLabels: {app: api}}
-  ingress: [{fromEndpoints: [{matchLabels: {app: web, k8s:io.kubernetes.pod.namespace: frontend}}]}]
-"""
 
 
 @pytest.fixture
@@ -190,16 +182,8 @@ def test_open_lab_binds_the_magics_to_the_lab(monkeypatch):
 
 
 def test_a_notebook_uses_every_magic(tmp_path, workloads_yaml):
-    nbformat = pytest.importorskip("nbformat")
-    from nbclient import NotebookClient
-
-    from labs.course.notebook_run import hermetic_env
-
     cells = [
-        "import labs.commands\nfrom labs.cluster.sim import SimCluster\nfrom labs.probes import Probe, parse_target\n"
-        f"cluster = SimCluster()\ncluster.apply({workloads_yaml!r})\ncluster.apply({DENY_API!r})\n"
-        "labs.commands.CLUSTER = cluster\n"
-        "cluster.probe(Probe('frontend/other', parse_target('backend/api'), 8080))",
+        sim_cluster_cell(workloads_yaml),
         "%load_ext labs.commands",
         "src = 'frontend/other'\n%hubble observe --verdict DROPPED --from-pod {src}",
         "%cilium status --wait",
@@ -207,10 +191,7 @@ def test_a_notebook_uses_every_magic(tmp_path, workloads_yaml):
         "%cilium_dbg identity list",
         "%%kubectl apply -f -\napiVersion: v1\nkind: Namespace\nmetadata: {name: from-a-cell}",
     ]
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    scratch = tmp_path / "scratch"
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
-    client.execute(env=hermetic_env(scratch, solve=False))
+    nb = execute_cells(cells, tmp_path)
 
     def text(index, name="stdout"):
         return "".join(o.get("text", "") for o in nb.cells[index].outputs if o.get("name") == name)
@@ -225,16 +206,9 @@ def test_a_notebook_uses_every_magic(tmp_path, workloads_yaml):
 
 
 def test_open_lab_in_a_kernel_loads_the_magics(tmp_path):
-    nbformat = pytest.importorskip("nbformat")
-    from nbclient import NotebookClient
-
-    from labs.course.notebook_run import hermetic_env
-
     cells = ['from labs.course import open_lab\nlab = open_lab("00-environment")', "%hubble status",
              "%cilium-dbg identity list"]
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
-    client.execute(env=hermetic_env(tmp_path / "scratch", solve=False))
+    nb = execute_cells(cells, tmp_path)
     outputs = ["".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout") for cell in nb.cells]
     assert outputs[1].startswith("Healthcheck (via localhost:4245): Ok\n")
     assert outputs[2].startswith("ID      LABELS\n")
